@@ -1,0 +1,19 @@
+# weft_register_tests(target): one CTest test per doctest test suite, listed at
+# configure time from tests/**/*.cpp (TEST_SUITE("name")), so `ctest -R core` etc.
+# select subsets and a missing suite fails loudly.
+function(weft_register_tests target)
+  file(GLOB_RECURSE _files CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/tests/*.cpp)
+  set(_suites "")
+  foreach(_f ${_files})
+    file(STRINGS ${_f} _lines REGEX "TEST_SUITE\\(\"[^\"]+\"")
+    foreach(_l ${_lines})
+      string(REGEX MATCH "TEST_SUITE\\(\"([^\"]+)\"" _m "${_l}")
+      list(APPEND _suites ${CMAKE_MATCH_1})
+    endforeach()
+  endforeach()
+  list(REMOVE_DUPLICATES _suites)
+  foreach(_s ${_suites})
+    add_test(NAME ${_s} COMMAND ${target} --test-suite=${_s} --no-version)
+    set_tests_properties(${_s} PROPERTIES ENVIRONMENT "OMP_NUM_THREADS=2")
+  endforeach()
+endfunction()

@@ -1,0 +1,22 @@
+// defines: causal_attention — fused, flash-style tiled scaled-dot-product attention.
+#pragma once
+
+#include "weft/core/tensor.h"
+
+namespace weft {
+
+struct AttentionOptions {
+  double scale = 0.0;  // 0 means 1/sqrt(d_head)
+  bool causal = true;
+  // Optional relative-position hook (ALiBi-style): per-head slopes [H]; the
+  // logit of (i, j) gets −slope_h · (i − j). Treated as a constant (no gradient).
+  // Shaped attention (SAS, variants.md §4) composes its α·I and γ·C terms and
+  // per-head gains around this op: α·V + β·attn(Q,K,V) − γ·cumsum(V)/(i+1).
+  Tensor alibi_slopes;
+};
+
+// q, k, v [B, H, T, D] → [B, H, T, D]. Memory O(B·H·T·D): the backward recomputes
+// scores per tile from the saved row log-sum-exp; no T×T matrix is kept.
+Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionOptions& opts = {});
+
+}  // namespace weft

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds weft and runs the whole test suite; then a
+# second build with AddressSanitizer + UndefinedBehaviorSanitizer over the suite.
+# Usage: scripts/test.sh            (WEFT_SKIP_SANITIZE=1 skips the sanitizer pass)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOBS="${WEFT_JOBS:-2}"
+
+scripts/setup.sh
+
+echo "== build (Release, warnings as errors) =="
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DWEFT_WERROR=ON >/dev/null
+cmake --build build -j"$JOBS"
+echo "== tests =="
+(cd build && OMP_NUM_THREADS=2 ctest --output-on-failure -j1)
+
+if [[ "${WEFT_SKIP_SANITIZE:-0}" != "1" ]]; then
+  echo "== build (ASan + UBSan) =="
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DWEFT_SANITIZE=ON -DWEFT_BENCH=OFF -DWEFT_WERROR=ON \
+    -DCMAKE_CXX_FLAGS="-O1" >/dev/null
+  cmake --build build-asan -j"$JOBS" --target weft_tests weft
+  echo "== tests under sanitizers =="
+  # OpenMP's runtime keeps thread-local pools alive at exit: not a weft leak.
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+     LSAN_OPTIONS=suppressions="$PWD/../scripts/lsan.supp" UBSAN_OPTIONS=print_stacktrace=1 \
+     OMP_NUM_THREADS=2 ctest --output-on-failure -j1)
+fi
+echo "test.sh: all tests passed"

@@ -1,0 +1,97 @@
+// CPU matmul on OpenBLAS. Transposed views are passed to cblas as Trans with the
+// view's leading dimension, so a backward's Aᵀ·G reads A in place (no copy).
+#include <cblas.h>
+#include <omp.h>
+
+#include "../cpu_backend.h"
+#include "../strided_loop.h"
+
+namespace weft::cpu {
+
+namespace {
+
+struct MatLayout {
+  bool trans = false;  // stored column-major (a transposed row-major view)
+  int64_t ld = 0;
+  bool ok = false;
+};
+
+// How cblas can read a rows×cols matrix with the given element strides.
+MatLayout layout_of(int64_t rows, int64_t cols, int64_t s_row, int64_t s_col) {
+  MatLayout l;
+  if ((s_col == 1 || cols == 1) && (rows == 1 || s_row >= std::max<int64_t>(1, cols))) {
+    l.trans = false;
+    l.ld = rows == 1 ? std::max<int64_t>(1, cols) : s_row;
+    l.ok = true;
+  } else if ((s_row == 1 || rows == 1) && (cols == 1 || s_col >= std::max<int64_t>(1, rows))) {
+    l.trans = true;
+    l.ld = cols == 1 ? std::max<int64_t>(1, rows) : s_col;
+    l.ok = true;
+  }
+  return l;
+}
+
+template <typename T>
+void gemm_one(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* a, int64_t lda, const T* b,
+              int64_t ldb, T beta, T* c, int64_t ldc) {
+  const auto TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
+  if constexpr (std::is_same_v<T, float>)
+    cblas_sgemm(CblasRowMajor, TA, TB, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc);
+  else
+    cblas_dgemm(CblasRowMajor, TA, TB, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+}  // namespace
+
+void CpuBackend::gemm(const Tensor& a_in, const Tensor& b_in, Tensor& out, double alpha, double beta) {
+  require_contiguous(out, "gemm", "out");
+  const int64_t nd = out.dim();
+  const int64_t M = out.shape()[nd - 2], N = out.shape()[nd - 1], K = a_in.shape()[nd - 1];
+  Tensor a = a_in, b = b_in;
+  MatLayout la = layout_of(M, K, a.strides()[nd - 2], a.strides()[nd - 1]);
+  if (!la.ok) {
+    a = a.clone();
+    la = layout_of(M, K, a.strides()[nd - 2], a.strides()[nd - 1]);
+  }
+  MatLayout lb = layout_of(K, N, b.strides()[nd - 2], b.strides()[nd - 1]);
+  if (!lb.ok) {
+    b = b.clone();
+    lb = layout_of(K, N, b.strides()[nd - 2], b.strides()[nd - 1]);
+  }
+  int64_t batch = 1;
+  for (int64_t d = 0; d < nd - 2; ++d) batch *= out.shape()[d];
+  if (batch == 0 || M == 0 || N == 0) return;
+  dispatch_floating(out.dtype(), "matmul", [&](auto tag) {
+    using T = decltype(tag);
+    const T* ab = static_cast<const T*>(a.raw_data());
+    const T* bb = static_cast<const T*>(b.raw_data());
+    T* cb = out.data<T>();
+    if (K == 0) {  // empty contraction: out = beta·out
+      for (int64_t i = 0; i < out.numel(); ++i) cb[i] = beta == 0 ? T(0) : static_cast<T>(beta) * cb[i];
+      return;
+    }
+    auto batch_offset = [&](const Tensor& t, int64_t bi) {
+      int64_t off = 0;
+      for (int64_t d = nd - 3; d >= 0; --d) {
+        off += (bi % out.shape()[d]) * t.strides()[d];
+        bi /= out.shape()[d];
+      }
+      return off;
+    };
+    auto one = [&](int64_t bi) {
+      gemm_one<T>(la.trans, lb.trans, M, N, K, static_cast<T>(alpha), ab + batch_offset(a, bi), la.ld,
+                  bb + batch_offset(b, bi), lb.ld, static_cast<T>(beta), cb + bi * M * N, N);
+    };
+    // Many small products: one per thread (OpenBLAS runs single-threaded inside a
+    // parallel region). Few large ones: let OpenBLAS thread each product.
+    const bool small = M * N * K < (1 << 18);
+    if (batch > 1 && small && omp_get_max_threads() > 1 && !omp_in_parallel()) {
+#pragma omp parallel for schedule(static)
+      for (int64_t bi = 0; bi < batch; ++bi) one(bi);
+    } else {
+      for (int64_t bi = 0; bi < batch; ++bi) one(bi);
+    }
+  });
+}
+
+}  // namespace weft::cpu

@@ -1,0 +1,69 @@
+#include "weft/ops/matmul.h"
+
+#include "op_checks.h"
+#include "weft/autograd/node.h"
+#include "weft/backend/dispatch.h"
+#include "weft/ops/shape_ops.h"
+
+namespace weft {
+
+namespace {
+
+Tensor batched_view(const Tensor& x, const Shape& batch) {
+  Shape s = batch;
+  s.push_back(x.shape()[x.dim() - 2]);
+  s.push_back(x.shape()[x.dim() - 1]);
+  if (s == x.shape()) return x;
+  const size_t lead = s.size() - x.shape().size();
+  Strides st(s.size(), 0);
+  for (size_t i = 0; i < x.shape().size(); ++i)
+    st[lead + i] = (x.shape()[i] == 1 && s[lead + i] != 1) ? 0 : x.strides()[i];
+  return Tensor::make_view(x, s, st, x.offset());
+}
+
+// The gemm itself, without history.
+Tensor matmul_raw(const Tensor& a, const Tensor& b) {
+  Shape ba(a.shape().begin(), a.shape().end() - 2), bb(b.shape().begin(), b.shape().end() - 2);
+  Shape batch = broadcast_shapes(ba, bb, "matmul");
+  Shape os = batch;
+  os.push_back(a.shape()[a.dim() - 2]);
+  os.push_back(b.shape()[b.dim() - 1]);
+  Tensor out = Tensor::empty(os, a.dtype(), a.device());
+  backend_for(a.device()).gemm(batched_view(a, batch), batched_view(b, batch), out, 1.0, 0.0);
+  return out;
+}
+
+}  // namespace
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  const char* op = "matmul";
+  opcheck::floating(op, a, "a");
+  opcheck::floating(op, b, "b");
+  opcheck::same_dtype(op, a, b);
+  opcheck::same_device(op, a, b);
+  opcheck::rank_at_least(op, a, 2, "a");
+  opcheck::rank_at_least(op, b, 2, "b");
+  opcheck::max_rank(op, a);
+  opcheck::max_rank(op, b);
+  const int64_t K = a.shape()[a.dim() - 1];
+  WEFT_CHECK(b.shape()[b.dim() - 2] == K, ShapeError, op, ": inner dimensions differ: a ", a.describe(), " and b ",
+             b.describe(), " (a's last dim ", K, " must equal b's second-to-last dim ", b.shape()[b.dim() - 2], ")");
+  // x [..., M, K] @ W [K, N]: one gemm over all rows (through a recorded reshape, so
+  // the weight gradient is one gemm too).
+  if (b.dim() == 2 && a.dim() > 2) {
+    Shape out_shape = a.shape();
+    out_shape.back() = b.shape()[1];
+    return reshape(matmul(reshape(a, {-1, K}), b), out_shape);
+  }
+  Tensor out = matmul_raw(a, b);
+  if (!should_record({a, b})) return out;
+  bool na = needs_grad(a), nb = needs_grad(b);
+  Tensor as = a.detach(), bs = b.detach();
+  return record(op, out, {a, b}, [as, bs, na, nb](const Tensor& g) -> std::vector<Tensor> {
+    Tensor ga = na ? sum_to(matmul_raw(g, transpose(bs, -1, -2)), as.shape()) : Tensor();
+    Tensor gb = nb ? sum_to(matmul_raw(transpose(as, -1, -2), g), bs.shape()) : Tensor();
+    return {ga, gb};
+  });
+}
+
+}  // namespace weft
