@@ -16,20 +16,25 @@ void check_grad(const Tensor& g, const Shape& shape, DType dtype, Device dev, co
              shape_str(shape), " ", dev.str(), ")");
 }
 
+// Whether `g` can become a .grad as is: nothing else holds it or its storage.
+bool exclusively_owned(const Tensor& g) {
+  return g.impl_ptr().use_count() == 1 && g.storage().use_count() == 1 && g.is_contiguous() && g.offset() == 0;
+}
+
 // dst += g (dst owned exclusively by the accumulator).
-void accumulate_into(Tensor& dst, const Tensor& g) {
+void accumulate_into(Tensor& dst, Tensor g) {
   if (!dst.defined()) {
-    dst = g.clone();
+    dst = exclusively_owned(g) ? std::move(g) : g.clone();
     return;
   }
   backend_for(dst.device()).binary(BinaryOp::add, dst, g, dst);
 }
 
-void accumulate_leaf(const std::shared_ptr<TensorImpl>& leaf, const Tensor& g) {
+void accumulate_leaf(const std::shared_ptr<TensorImpl>& leaf, Tensor g) {
   Tensor lt(leaf);
   check_grad(g, leaf->shape, leaf->dtype, leaf->device, "backward into a leaf " + lt.describe());
   Tensor grad(leaf->grad);
-  accumulate_into(grad, g);
+  accumulate_into(grad, std::move(g));
   leaf->grad = grad.impl_ptr();
 }
 
@@ -77,14 +82,15 @@ void backward(const Tensor& root, const Tensor& grad_in, bool retain_graph) {
     Tensor g = std::move(grads[n]);
     grads.erase(n);
     std::vector<Tensor> in_grads = n->apply(g);
+    g = Tensor();
     WEFT_CHECK(in_grads.size() == n->edges().size(), AutogradError, "backward of op '", n->name(), "' returned ",
                in_grads.size(), " gradients for ", n->edges().size(), " inputs");
     for (size_t i = 0; i < in_grads.size(); ++i) {
       const Edge& e = n->edges()[i];
       if (!e.defined()) continue;
-      const Tensor& gi = in_grads[i];
+      Tensor gi = std::move(in_grads[i]);
       if (e.leaf) {
-        if (gi.defined()) accumulate_leaf(e.leaf, gi);
+        if (gi.defined()) accumulate_leaf(e.leaf, std::move(gi));
         continue;
       }
       Node* m = e.fn.get();

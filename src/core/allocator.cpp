@@ -68,6 +68,11 @@ void CachingHostAllocator::empty_cache() {
   stats_.bytes_cached = 0;
 }
 
+void CachingHostAllocator::reset_peak() {
+  std::lock_guard<std::mutex> lock(mu_);
+  stats_.peak_bytes_in_use = stats_.bytes_in_use;
+}
+
 CachingHostAllocator& host_allocator() {
   // Leaked on purpose: tensors held by static objects may be freed after main().
   static auto* a = new CachingHostAllocator();

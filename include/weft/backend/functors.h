@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "weft/backend/scalar_math.h"
 #include "weft/core/rng.h"  // WEFT_HD
 
 namespace weft {
@@ -29,18 +30,18 @@ WEFT_HD inline T unary_value(UnaryOp op, T x, const UnaryParams& p) {
   constexpr T kGeluC = T(0.044715);
   switch (op) {
     case UnaryOp::neg: return -x;
-    case UnaryOp::exp: return std::exp(x);
+    case UnaryOp::exp: return fexp(x);
     case UnaryOp::log: return std::log(x);
     case UnaryOp::sqrt: return std::sqrt(x);
     case UnaryOp::rsqrt: return T(1) / std::sqrt(x);
     case UnaryOp::abs: return std::abs(x);
-    case UnaryOp::tanh: return std::tanh(x);
-    case UnaryOp::sigmoid: return T(1) / (T(1) + std::exp(-x));
+    case UnaryOp::tanh: return ftanh(x);
+    case UnaryOp::sigmoid: return T(1) / (T(1) + fexp(-x));
     case UnaryOp::relu: return x > T(0) ? x : T(0);
     // GELU, tanh approximation (Hendrycks & Gimpel 2016, eq. in §2).
-    case UnaryOp::gelu_tanh: return T(0.5) * x * (T(1) + std::tanh(kSqrt2OverPi * (x + kGeluC * x * x * x)));
-    case UnaryOp::gelu_erf: return T(0.5) * x * (T(1) + std::erf(x * T(0.7071067811865476)));
-    case UnaryOp::silu: return x / (T(1) + std::exp(-x));
+    case UnaryOp::gelu_tanh: return T(0.5) * x * (T(1) + ftanh(kSqrt2OverPi * (x + kGeluC * x * x * x)));
+    case UnaryOp::gelu_erf: return T(0.5) * x * (T(1) + ferf(x * T(0.7071067811865476)));
+    case UnaryOp::silu: return x / (T(1) + fexp(-x));
     case UnaryOp::pow: return std::pow(x, T(p.a));
     case UnaryOp::clamp: return x < T(p.a) ? T(p.a) : (x > T(p.b) ? T(p.b) : x);
   }
@@ -64,17 +65,17 @@ WEFT_HD inline T unary_derivative(UnaryOp op, T x, T y, const UnaryParams& p) {
     case UnaryOp::relu: return x > T(0) ? T(1) : T(0);
     case UnaryOp::gelu_tanh: {
       T u = kSqrt2OverPi * (x + kGeluC * x * x * x);
-      T t = std::tanh(u);
+      T t = ftanh(u);
       T du = kSqrt2OverPi * (T(1) + T(3) * kGeluC * x * x);
       return T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * du;
     }
     case UnaryOp::gelu_erf: {
-      T cdf = T(0.5) * (T(1) + std::erf(x * T(0.7071067811865476)));
-      T pdf = T(0.3989422804014327) * std::exp(T(-0.5) * x * x);
+      T cdf = T(0.5) * (T(1) + ferf(x * T(0.7071067811865476)));
+      T pdf = T(0.3989422804014327) * fexp(T(-0.5) * x * x);
       return cdf + x * pdf;
     }
     case UnaryOp::silu: {
-      T s = T(1) / (T(1) + std::exp(-x));
+      T s = T(1) / (T(1) + fexp(-x));
       return s * (T(1) + x * (T(1) - s));
     }
     case UnaryOp::pow: return T(p.a) * std::pow(x, T(p.a - 1.0));

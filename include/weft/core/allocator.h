@@ -30,6 +30,8 @@ class Allocator {
   virtual AllocatorStats stats() const = 0;
   // Returns every cached block to the system.
   virtual void empty_cache() = 0;
+  // Restarts peak tracking from the current bytes in use (for measuring one phase).
+  virtual void reset_peak() = 0;
 };
 
 // Host memory, 64-byte aligned, sizes rounded to buckets and cached on free.
@@ -41,6 +43,7 @@ class CachingHostAllocator final : public Allocator {
   void deallocate(void* p, size_t nbytes) override;
   AllocatorStats stats() const override;
   void empty_cache() override;
+  void reset_peak() override;
   // The bucket a request of `nbytes` is served from.
   static size_t round_size(size_t nbytes);
 

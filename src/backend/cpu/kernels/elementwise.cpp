@@ -1,5 +1,7 @@
 // CPU elementwise kernels: unary (+ backward), binary, where, triangle.
 // All run through for_each_strided; the formulas live in backend/functors.h.
+#include <type_traits>
+
 #include "../cpu_backend.h"
 #include "../strided_loop.h"
 
@@ -12,21 +14,44 @@ inline T& at(char* p, int64_t i, int64_t stride) {
 }
 }  // namespace
 
+namespace {
+
+// Calls f(std::integral_constant<UnaryOp, op>) so loops are compiled per op: the
+// switch inside unary_value folds away and the loop body vectorises.
+template <typename F>
+void with_unary_op(UnaryOp op, F&& f) {
+  switch (op) {
+#define WEFT_UNARY_CASE(name) \
+  case UnaryOp::name: return f(std::integral_constant<UnaryOp, UnaryOp::name>{});
+    WEFT_UNARY_CASE(neg) WEFT_UNARY_CASE(exp) WEFT_UNARY_CASE(log) WEFT_UNARY_CASE(sqrt) WEFT_UNARY_CASE(rsqrt)
+    WEFT_UNARY_CASE(abs) WEFT_UNARY_CASE(tanh) WEFT_UNARY_CASE(sigmoid) WEFT_UNARY_CASE(relu)
+    WEFT_UNARY_CASE(gelu_tanh) WEFT_UNARY_CASE(gelu_erf) WEFT_UNARY_CASE(silu) WEFT_UNARY_CASE(pow)
+    WEFT_UNARY_CASE(clamp)
+#undef WEFT_UNARY_CASE
+  }
+}
+
+}  // namespace
+
 void CpuBackend::unary(UnaryOp op, const UnaryParams& prm, const Tensor& x, Tensor& out) {
   dispatch_floating(x.dtype(), "unary", [&](auto tag) {
     using T = decltype(tag);
-    for_each_strided<2>(out.shape(), {&out.strides(), &x.strides()},
-                        {static_cast<char*>(out.raw_data()), static_cast<char*>(x.raw_data())}, {sizeof(T), sizeof(T)},
-                        [&](std::array<char*, 2> p, int64_t n, std::array<int64_t, 2> s) {
-                          if (s[0] == sizeof(T) && s[1] == sizeof(T)) {
-                            T* o = reinterpret_cast<T*>(p[0]);
-                            const T* xi = reinterpret_cast<const T*>(p[1]);
-                            for (int64_t i = 0; i < n; ++i) o[i] = unary_value<T>(op, xi[i], prm);
-                          } else {
-                            for (int64_t i = 0; i < n; ++i)
-                              at<T>(p[0], i, s[0]) = unary_value<T>(op, at<T>(p[1], i, s[1]), prm);
-                          }
-                        });
+    with_unary_op(op, [&](auto opc) {
+      constexpr UnaryOp O = decltype(opc)::value;
+      for_each_strided<2>(out.shape(), {&out.strides(), &x.strides()},
+                          {static_cast<char*>(out.raw_data()), static_cast<char*>(x.raw_data())},
+                          {sizeof(T), sizeof(T)}, [&](std::array<char*, 2> p, int64_t n, std::array<int64_t, 2> s) {
+                            if (s[0] == sizeof(T) && s[1] == sizeof(T)) {
+                              T* o = reinterpret_cast<T*>(p[0]);
+                              const T* xi = reinterpret_cast<const T*>(p[1]);
+#pragma omp simd
+                              for (int64_t i = 0; i < n; ++i) o[i] = unary_value<T>(O, xi[i], prm);
+                            } else {
+                              for (int64_t i = 0; i < n; ++i)
+                                at<T>(p[0], i, s[0]) = unary_value<T>(O, at<T>(p[1], i, s[1]), prm);
+                            }
+                          });
+    });
   });
 }
 
@@ -34,15 +59,29 @@ void CpuBackend::unary_backward(UnaryOp op, const UnaryParams& prm, const Tensor
                                 const Tensor& gy, Tensor& gx) {
   dispatch_floating(x.dtype(), "unary_backward", [&](auto tag) {
     using T = decltype(tag);
-    for_each_strided<4>(
-        gx.shape(), {&gx.strides(), &x.strides(), &y.strides(), &gy.strides()},
-        {static_cast<char*>(gx.raw_data()), static_cast<char*>(x.raw_data()), static_cast<char*>(y.raw_data()),
-         static_cast<char*>(gy.raw_data())},
-        {sizeof(T), sizeof(T), sizeof(T), sizeof(T)}, [&](std::array<char*, 4> p, int64_t n, std::array<int64_t, 4> s) {
-          for (int64_t i = 0; i < n; ++i)
-            at<T>(p[0], i, s[0]) =
-                at<T>(p[3], i, s[3]) * unary_derivative<T>(op, at<T>(p[1], i, s[1]), at<T>(p[2], i, s[2]), prm);
-        });
+    with_unary_op(op, [&](auto opc) {
+      constexpr UnaryOp O = decltype(opc)::value;
+      for_each_strided<4>(
+          gx.shape(), {&gx.strides(), &x.strides(), &y.strides(), &gy.strides()},
+          {static_cast<char*>(gx.raw_data()), static_cast<char*>(x.raw_data()), static_cast<char*>(y.raw_data()),
+           static_cast<char*>(gy.raw_data())},
+          {sizeof(T), sizeof(T), sizeof(T), sizeof(T)},
+          [&](std::array<char*, 4> p, int64_t n, std::array<int64_t, 4> s) {
+            constexpr int64_t e = sizeof(T);
+            if (s[0] == e && s[1] == e && s[2] == e && s[3] == e) {
+              T* o = reinterpret_cast<T*>(p[0]);
+              const T* xi = reinterpret_cast<const T*>(p[1]);
+              const T* yi = reinterpret_cast<const T*>(p[2]);
+              const T* gi = reinterpret_cast<const T*>(p[3]);
+#pragma omp simd
+              for (int64_t i = 0; i < n; ++i) o[i] = gi[i] * unary_derivative<T>(O, xi[i], yi[i], prm);
+            } else {
+              for (int64_t i = 0; i < n; ++i)
+                at<T>(p[0], i, s[0]) =
+                    at<T>(p[3], i, s[3]) * unary_derivative<T>(O, at<T>(p[1], i, s[1]), at<T>(p[2], i, s[2]), prm);
+            }
+          });
+    });
   });
 }
 

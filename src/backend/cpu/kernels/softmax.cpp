@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "../cpu_backend.h"
+#include "weft/backend/scalar_math.h"
 #include "../strided_loop.h"
 
 namespace weft::cpu {
@@ -12,6 +13,7 @@ namespace {
 template <typename T>
 T row_max(const T* x, int64_t n) {
   T m = -std::numeric_limits<T>::infinity();
+#pragma omp simd reduction(max : m)
   for (int64_t j = 0; j < n; ++j) m = x[j] > m ? x[j] : m;
   return m;
 }
@@ -33,13 +35,15 @@ void CpuBackend::softmax(const Tensor& x, Tensor& y, bool log) {
       const T m = row_max(xr, C);
       T s = 0;
       if (log) {
-        for (int64_t j = 0; j < C; ++j) s += std::exp(xr[j] - m);
+#pragma omp simd reduction(+ : s)
+        for (int64_t j = 0; j < C; ++j) s += fexp(xr[j] - m);
         const T lse = m + std::log(s);
 #pragma omp simd
         for (int64_t j = 0; j < C; ++j) yr[j] = xr[j] - lse;
       } else {
+#pragma omp simd reduction(+ : s)
         for (int64_t j = 0; j < C; ++j) {
-          yr[j] = std::exp(xr[j] - m);
+          yr[j] = fexp(xr[j] - m);
           s += yr[j];
         }
         const T inv = T(1) / s;
@@ -70,7 +74,8 @@ void CpuBackend::softmax_backward(const Tensor& y, const Tensor& gy, Tensor& gx,
       if (log) {  // gx = g − softmax · Σg
 #pragma omp simd reduction(+ : s)
         for (int64_t j = 0; j < C; ++j) s += gr[j];
-        for (int64_t j = 0; j < C; ++j) o[j] = gr[j] - std::exp(yr[j]) * s;
+#pragma omp simd
+        for (int64_t j = 0; j < C; ++j) o[j] = gr[j] - fexp(yr[j]) * s;
       } else {  // gx = y · (g − Σ y·g)
 #pragma omp simd reduction(+ : s)
         for (int64_t j = 0; j < C; ++j) s += yr[j] * gr[j];
@@ -99,8 +104,9 @@ void CpuBackend::cross_entropy(const Tensor& logits, const Tensor& targets, int6
       const T* xr = x + r * V;
       const T m = row_max(xr, V);
       T s = 0, sum_x = 0;
+#pragma omp simd reduction(+ : s, sum_x)
       for (int64_t j = 0; j < V; ++j) {
-        s += std::exp(xr[j] - m);
+        s += fexp(xr[j] - m);
         sum_x += xr[j];
       }
       const T l = m + std::log(s);
@@ -140,7 +146,8 @@ void CpuBackend::cross_entropy_backward(const Tensor& logits, const Tensor& targ
       }
       const T* xr = x + r * V;
       const T l = ls[r], go = gl[r];
-      for (int64_t j = 0; j < V; ++j) gr[j] = go * (std::exp(xr[j] - l) - smooth);
+#pragma omp simd
+      for (int64_t j = 0; j < V; ++j) gr[j] = go * (fexp(xr[j] - l) - smooth);
       gr[t] -= go * (T(1) - eps);
     }
   });
