@@ -28,6 +28,12 @@ struct AttentionParams {
   Tensor alibi_slopes;
 };
 
+struct AdamWStep {
+  double lr = 0, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0;
+  double bias_correction1 = 1, bias_correction2 = 1;
+  double grad_scale = 1;  // multiplies g first (global-norm clipping, loss scaling)
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -119,6 +125,15 @@ class Backend {
   virtual void fft_conv(const Tensor& a, const Tensor& v, bool causal, Tensor& out) = 0;
   virtual void fft_conv_backward(const Tensor& a, const Tensor& v, const Tensor& gout, bool causal, Tensor& ga,
                                  Tensor& gv) = 0;
+
+  // ---- optimizer updates (contiguous, in place, same shape and dtype) ----
+  // One fused AdamW step (Loshchilov & Hutter 2019, Alg. 2, decoupled decay):
+  //   m = β1 m + (1−β1) g;  v = β2 v + (1−β2) g²;
+  //   p −= lr · ( (m / bc1) / (sqrt(v / bc2) + eps) + wd · p )
+  // with bias corrections bc1 = 1 − β1^t, bc2 = 1 − β2^t computed by the caller.
+  virtual void adamw_update(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, const AdamWStep& s) = 0;
+  // Σ g² over the tensor, accumulated in f64 in a fixed order.
+  virtual double sum_of_squares(const Tensor& x) = 0;
 };
 
 }  // namespace weft

@@ -87,6 +87,9 @@ class CpuBackend final : public Backend {
   void fft_conv(const Tensor& a, const Tensor& v, bool causal, Tensor& out) override;
   void fft_conv_backward(const Tensor& a, const Tensor& v, const Tensor& gout, bool causal, Tensor& ga,
                          Tensor& gv) override;
+
+  void adamw_update(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, const AdamWStep& s) override;
+  double sum_of_squares(const Tensor& x) override;
 };
 
 // Contiguity precondition of the fused kernels (a bug in ops/ if it fires).

@@ -1,0 +1,321 @@
+// CPU fused attention, FlashAttention-2 style (Dao 2023, "FlashAttention-2: Faster
+// Attention with Better Parallelism and Work Partitioning", Algorithms 1 and 2).
+// Scores are built one [Br × Bc] tile at a time with OpenBLAS; the forward keeps a
+// running row max / row sum (online softmax) and stores only out and lse, the
+// backward recomputes P = exp(S − lse) per tile. Nothing O(T²) is ever allocated.
+// Determinism: every output row (forward) and every head (backward) is produced by
+// one thread in a fixed order, so results do not depend on scheduling.
+#include <cblas.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+#include "../cpu_backend.h"
+#include "../strided_loop.h"
+
+namespace weft::cpu {
+
+namespace {
+
+// Tile sizes: rows of queries × columns of keys. 64 keeps S, dP and the K/V/Q/dO
+// tiles (at D = 64) inside L2 per core while the tile GEMMs stay large enough for
+// OpenBLAS to run near its small-matrix peak.
+constexpr int64_t kBr = 64;
+constexpr int64_t kBc = 64;
+
+// C = alpha·op(A)·op(B) + beta·C, row-major. K = 0 is handled here because cblas
+// rejects a zero leading dimension.
+template <typename T>
+void tile_gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* a, int64_t lda, const T* b,
+               int64_t ldb, T beta, T* c, int64_t ldc) {
+  if (M == 0 || N == 0) return;
+  if (K == 0) {
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t j = 0; j < N; ++j) c[i * ldc + j] = beta == T(0) ? T(0) : beta * c[i * ldc + j];
+    return;
+  }
+  const auto TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
+  if constexpr (std::is_same_v<T, float>)
+    cblas_sgemm(CblasRowMajor, TA, TB, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc);
+  else
+    cblas_dgemm(CblasRowMajor, TA, TB, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+// exp(x) for f32 as straight-line arithmetic so `omp simd` loops vectorise it
+// (glibc's expf is scalar without -ffast-math). Cephes expf: x = n·ln2 + r,
+// e^r by a degree-6 polynomial, 2^n through the exponent bits; relative error
+// < 1e-7 on [−87, 1]. Below −87 (including −inf) the result is 0; callers only pass
+// x ≤ 0 up to rounding. The clamp maps NaN to a finite value (no UB in the int
+// conversion) and the NaN is restored at the end so it still propagates.
+#pragma omp declare simd notinbranch
+inline float fast_exp(float x) {
+  const float xc = std::max(-87.0f, std::min(88.0f, x));
+  const float n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
+  float r = xc - n * 0.693359375f;
+  r = r + n * 2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return x < -87.0f ? 0.0f : (x == x ? p * scale : x);
+}
+
+template <typename T>
+inline T exp_t(T x) {
+  if constexpr (std::is_same_v<T, float>)
+    return fast_exp(x);
+  else
+    return std::exp(x);
+}
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+// Columns [0, valid) of a row of the (i, j0) tile are visible keys; the rest are masked.
+inline int64_t visible_cols(bool causal, int64_t i, int64_t j0, int64_t bc) {
+  if (!causal) return bc;
+  return std::clamp<int64_t>(i - j0 + 1, 0, bc);
+}
+
+// Adds the ALiBi term slope·(j − i) to row i of a score tile starting at key j0.
+template <typename T>
+inline void add_alibi(T* s, int64_t n, T slope, int64_t i, int64_t j0) {
+  const T base = slope * static_cast<T>(j0 - i);
+#pragma omp simd
+  for (int64_t c = 0; c < n; ++c) s[c] += base + slope * static_cast<T>(c);
+}
+
+// Query tiles in zigzag order (0, n−1, 1, n−2, …) so a contiguous static chunk of
+// work items mixes cheap early tiles with expensive late ones under a causal mask.
+inline int64_t zigzag(int64_t w, int64_t n) {
+  return (w % 2 == 0) ? w / 2 : n - 1 - w / 2;
+}
+
+}  // namespace
+
+void CpuBackend::attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionParams& p,
+                                   Tensor& out, Tensor& lse) {
+  require_contiguous(q, "attention_forward", "q");
+  require_contiguous(k, "attention_forward", "k");
+  require_contiguous(v, "attention_forward", "v");
+  require_contiguous(out, "attention_forward", "out");
+  require_contiguous(lse, "attention_forward", "lse");
+  require_contiguous(p.alibi_slopes, "attention_forward", "alibi_slopes");
+  dispatch_floating(q.dtype(), "attention_forward", [&](auto tag) {
+    using T = decltype(tag);
+    const int64_t B = q.shape()[0], H = q.shape()[1], Tn = q.shape()[2], D = q.shape()[3];
+    const int64_t BH = B * H;
+    if (BH == 0 || Tn == 0) return;
+    const int64_t ld = std::max<int64_t>(D, 1);
+    const int64_t nq = (Tn + kBr - 1) / kBr;
+    const T* qp = q.data<T>();
+    const T* kp = k.data<T>();
+    const T* vp = v.data<T>();
+    const T* slopes = p.alibi_slopes.defined() ? p.alibi_slopes.data<T>() : nullptr;
+    T* op = out.data<T>();
+    T* lp = lse.data<T>();
+    const T scale = static_cast<T>(p.scale);
+    const bool causal = p.causal;
+    const T neg_inf = static_cast<T>(kNegInf);
+    const int64_t items = BH * nq;
+    const bool par = BH * Tn * Tn * std::max<int64_t>(D, 1) > kParallelGrain;
+
+#pragma omp parallel if (par)
+    {
+      std::vector<T> s_buf(static_cast<size_t>(kBr * kBc));
+      T m_row[kBr], l_row[kBr];
+#pragma omp for schedule(static)
+      for (int64_t w = 0; w < items; ++w) {
+        const int64_t bh = w / nq, h = bh % H;
+        const int64_t i0 = zigzag(w % nq, nq) * kBr, br = std::min(kBr, Tn - i0);
+        const int64_t head = bh * Tn * D;
+        const T* Q = qp + head + i0 * D;
+        T* O = op + head + i0 * D;
+        const T slope = slopes ? slopes[h] : T(0);
+        for (int64_t r = 0; r < br; ++r) {
+          m_row[r] = neg_inf;
+          l_row[r] = 0;
+        }
+        std::fill(O, O + br * D, T(0));
+        // Key tiles at or left of the diagonal only (Alg. 1 with causal skipping).
+        const int64_t j_end = causal ? std::min(Tn, i0 + br) : Tn;
+        for (int64_t j0 = 0; j0 < j_end; j0 += kBc) {
+          const int64_t bc = std::min(kBc, Tn - j0);
+          T* S = s_buf.data();
+          // S = scale · Q_i K_jᵀ   (Alg. 1 line 8)
+          tile_gemm<T>(false, true, br, bc, D, scale, Q, ld, kp + head + j0 * D, ld, T(0), S, kBc);
+          for (int64_t r = 0; r < br; ++r) {
+            const int64_t i = i0 + r;
+            T* s = S + r * kBc;
+            const int64_t nv = visible_cols(causal, i, j0, bc);
+            if (slopes) add_alibi(s, nv, slope, i, j0);
+            T mt = neg_inf;
+#pragma omp simd reduction(max : mt)
+            for (int64_t c = 0; c < nv; ++c) mt = std::max(mt, s[c]);
+            const T m_new = std::max(m_row[r], mt);
+            T* o = O + r * D;
+            if (m_new == neg_inf) {  // no visible key yet: contributes nothing, stays NaN-free
+              std::fill(s, s + bc, T(0));
+              continue;
+            }
+            // Online softmax (Alg. 1 lines 9–10): P = exp(S − m_new), rescale l and O.
+            T sum = 0;
+#pragma omp simd reduction(+ : sum)
+            for (int64_t c = 0; c < nv; ++c) {
+              const T e = exp_t<T>(s[c] - m_new);
+              s[c] = e;
+              sum += e;
+            }
+            for (int64_t c = nv; c < bc; ++c) s[c] = 0;
+            const T alpha = m_row[r] == neg_inf ? T(0) : exp_t<T>(m_row[r] - m_new);
+            l_row[r] = alpha * l_row[r] + sum;
+            m_row[r] = m_new;
+            if (alpha != T(1)) {
+#pragma omp simd
+              for (int64_t d = 0; d < D; ++d) o[d] *= alpha;
+            }
+          }
+          // O += P V_j
+          tile_gemm<T>(false, false, br, D, bc, T(1), S, kBc, vp + head + j0 * D, ld, T(1), O, ld);
+        }
+        // Alg. 1 lines 12–13: O /= l, lse = m + log l (−inf for a row with no visible key).
+        for (int64_t r = 0; r < br; ++r) {
+          T* o = O + r * D;
+          const T l = l_row[r];
+          const T inv = l > T(0) ? T(1) / l : T(0);
+#pragma omp simd
+          for (int64_t d = 0; d < D; ++d) o[d] *= inv;
+          lp[bh * Tn + i0 + r] = l > T(0) ? m_row[r] + std::log(l) : neg_inf;
+        }
+      }
+    }
+  });
+}
+
+void CpuBackend::attention_backward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& out,
+                                    const Tensor& lse, const Tensor& gout, const AttentionParams& p, Tensor& gq,
+                                    Tensor& gk, Tensor& gv) {
+  require_contiguous(q, "attention_backward", "q");
+  require_contiguous(k, "attention_backward", "k");
+  require_contiguous(v, "attention_backward", "v");
+  require_contiguous(out, "attention_backward", "out");
+  require_contiguous(lse, "attention_backward", "lse");
+  require_contiguous(gout, "attention_backward", "gout");
+  require_contiguous(gq, "attention_backward", "gq");
+  require_contiguous(gk, "attention_backward", "gk");
+  require_contiguous(gv, "attention_backward", "gv");
+  require_contiguous(p.alibi_slopes, "attention_backward", "alibi_slopes");
+  dispatch_floating(q.dtype(), "attention_backward", [&](auto tag) {
+    using T = decltype(tag);
+    const int64_t B = q.shape()[0], H = q.shape()[1], Tn = q.shape()[2], D = q.shape()[3];
+    const int64_t BH = B * H;
+    if (BH == 0 || Tn == 0) return;
+    const int64_t ld = std::max<int64_t>(D, 1);
+    const T* qp = q.data<T>();
+    const T* kp = k.data<T>();
+    const T* vp = v.data<T>();
+    const T* opp = out.data<T>();
+    const T* lp = lse.data<T>();
+    const T* gop = gout.data<T>();
+    const T* slopes = p.alibi_slopes.defined() ? p.alibi_slopes.data<T>() : nullptr;
+    T* gqp = gq.data<T>();
+    T* gkp = gk.data<T>();
+    T* gvp = gv.data<T>();
+    const T scale = static_cast<T>(p.scale);
+    const bool causal = p.causal;
+    const T neg_inf = static_cast<T>(kNegInf);
+    const bool par = BH * Tn * Tn * std::max<int64_t>(D, 1) > kParallelGrain;
+
+    // Each thread owns whole heads, so dQ can accumulate across key tiles without races.
+#pragma omp parallel if (par)
+    {
+      std::vector<T> p_buf(static_cast<size_t>(kBr * kBc)), ds_buf(static_cast<size_t>(kBr * kBc));
+      std::vector<T> delta(static_cast<size_t>(Tn));
+#pragma omp for schedule(static)
+      for (int64_t bh = 0; bh < BH; ++bh) {
+        const int64_t head = bh * Tn * D, h = bh % H;
+        const T* Q = qp + head;
+        const T* K = kp + head;
+        const T* V = vp + head;
+        const T* dO = gop + head;
+        const T* L = lp + bh * Tn;
+        T* dQ = gqp + head;
+        T* dK = gkp + head;
+        T* dV = gvp + head;
+        const T slope = slopes ? slopes[h] : T(0);
+        // D_i = rowsum(dO_i ∘ O_i)   (Alg. 2 line 4)
+        for (int64_t i = 0; i < Tn; ++i) {
+          const T* a = dO + i * D;
+          const T* b = opp + head + i * D;
+          T s = 0;
+#pragma omp simd reduction(+ : s)
+          for (int64_t d = 0; d < D; ++d) s += a[d] * b[d];
+          delta[i] = s;
+        }
+        std::fill(dQ, dQ + Tn * D, T(0));
+        std::fill(dK, dK + Tn * D, T(0));
+        std::fill(dV, dV + Tn * D, T(0));
+        // Outer loop over key tiles, inner over query tiles (Alg. 2 lines 5–7).
+        for (int64_t j0 = 0; j0 < Tn; j0 += kBc) {
+          const int64_t bc = std::min(kBc, Tn - j0);
+          const T* Kj = K + j0 * D;
+          const T* Vj = V + j0 * D;
+          T* dKj = dK + j0 * D;
+          T* dVj = dV + j0 * D;
+          const int64_t i_begin = causal ? (j0 / kBr) * kBr : 0;  // tiles fully above the diagonal skipped
+          for (int64_t i0 = i_begin; i0 < Tn; i0 += kBr) {
+            const int64_t br = std::min(kBr, Tn - i0);
+            const T* Qi = Q + i0 * D;
+            const T* dOi = dO + i0 * D;
+            T* Pt = p_buf.data();
+            T* dS = ds_buf.data();
+            // P = exp(scale · Q_i K_jᵀ − lse_i)   (Alg. 2 lines 9–10)
+            tile_gemm<T>(false, true, br, bc, D, scale, Qi, ld, Kj, ld, T(0), Pt, kBc);
+            for (int64_t r = 0; r < br; ++r) {
+              const int64_t i = i0 + r;
+              T* s = Pt + r * kBc;
+              const int64_t nv = visible_cols(causal, i, j0, bc);
+              const T li = L[i];
+              if (li == neg_inf) {  // row without visible keys: zero gradient, no −inf − −inf
+                std::fill(s, s + bc, T(0));
+                continue;
+              }
+              if (slopes) add_alibi(s, nv, slope, i, j0);
+#pragma omp simd
+              for (int64_t c = 0; c < nv; ++c) s[c] = exp_t<T>(s[c] - li);
+              for (int64_t c = nv; c < bc; ++c) s[c] = 0;
+            }
+            // dV_j += Pᵀ dO_i   (line 11)
+            tile_gemm<T>(true, false, bc, D, br, T(1), Pt, kBc, dOi, ld, T(1), dVj, ld);
+            // dP = dO_i V_jᵀ   (line 12)
+            tile_gemm<T>(false, true, br, bc, D, T(1), dOi, ld, Vj, ld, T(0), dS, kBc);
+            // dS = P ∘ (dP − D_i)   (line 13)
+            for (int64_t r = 0; r < br; ++r) {
+              const T* pr = Pt + r * kBc;
+              T* dr = dS + r * kBc;
+              const T di = delta[i0 + r];
+#pragma omp simd
+              for (int64_t c = 0; c < bc; ++c) dr[c] = pr[c] * (dr[c] - di);
+            }
+            // dQ_i += scale · dS K_j;  dK_j += scale · dSᵀ Q_i   (lines 14–15)
+            tile_gemm<T>(false, false, br, D, bc, scale, dS, kBc, Kj, ld, T(1), dQ + i0 * D, ld);
+            tile_gemm<T>(true, false, bc, D, br, scale, dS, kBc, Qi, ld, T(1), dKj, ld);
+          }
+        }
+      }
+    }
+  });
+}
+
+}  // namespace weft::cpu

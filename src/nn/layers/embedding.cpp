@@ -1,0 +1,14 @@
+#include "weft/nn/layers/embedding.h"
+
+#include "weft/ops/ops.h"
+
+namespace weft {
+
+Embedding::Embedding(int64_t num, int64_t dim, const Parameterization& p, Generator& gen) {
+  InitRequest r{ParamRole::embedding, num, dim, false};
+  weight_ = &register_parameter("weight", init_parameter(p, r, {num, dim}, gen), ParamRole::embedding);
+}
+
+Tensor Embedding::forward(const Tensor& ids) const { return embedding(weight_->tensor, ids); }
+
+}  // namespace weft

@@ -1,0 +1,21 @@
+#include "weft/nn/layers/linear.h"
+
+#include "weft/ops/ops.h"
+
+namespace weft {
+
+Linear::Linear(int64_t in, int64_t out, const Parameterization& p, Generator& gen, const LinearOptions& o) {
+  InitRequest w{o.role, in, out, o.residual_output};
+  weight_ = &register_parameter("weight", init_parameter(p, w, {in, out}, gen), o.role);
+  if (o.bias) {
+    InitRequest b{ParamRole::hidden_bias, in, out, o.residual_output};
+    bias_ = &register_parameter("bias", init_parameter(p, b, {out}, gen), ParamRole::hidden_bias);
+  }
+}
+
+Tensor Linear::forward(const Tensor& x) const {
+  Tensor y = matmul(x, weight_->tensor);
+  return bias_ ? add(y, bias_->tensor) : y;
+}
+
+}  // namespace weft

@@ -1,0 +1,32 @@
+#include "weft/nn/layers/mlp.h"
+
+#include <cmath>
+
+#include "weft/ops/ops.h"
+
+namespace weft {
+
+Tensor apply_activation(const std::string& name, const Tensor& x) {
+  if (name == "gelu") return gelu(x, GeluApprox::tanh);
+  if (name == "gelu_erf") return gelu(x, GeluApprox::erf);
+  if (name == "relu") return relu(x);
+  if (name == "silu") return silu(x);
+  throw ValueError("unknown activation '" + name + "' (expected gelu, gelu_erf, relu or silu)");
+}
+
+MLP::MLP(int64_t d, const MLPOptions& o, const Parameterization& p, Generator& init_gen, Generator* dropout_gen)
+    : opts_(o), dropout_gen_(dropout_gen) {
+  const int64_t hidden = static_cast<int64_t>(std::llround(o.ffn_mult * static_cast<double>(d)));
+  LinearOptions fc{o.bias, false, ParamRole::hidden_weight};
+  LinearOptions proj{o.bias, true, ParamRole::hidden_weight};
+  fc_ = register_module("fc", std::make_shared<Linear>(d, hidden, p, init_gen, fc));
+  proj_ = register_module("proj", std::make_shared<Linear>(hidden, d, p, init_gen, proj));
+  (void)apply_activation(o.activation, Tensor::zeros({1}));  // validate the name at construction
+}
+
+Tensor MLP::forward(const Tensor& x) const {
+  Tensor h = proj_->forward(apply_activation(opts_.activation, fc_->forward(x)));
+  return dropout(h, opts_.dropout, is_training(), dropout_gen_);
+}
+
+}  // namespace weft

@@ -1,0 +1,71 @@
+#include "weft/nn/module.h"
+
+#include "weft/core/error.h"
+
+namespace weft {
+
+Parameter& Module::register_parameter(const std::string& name, Tensor t, ParamRole role) {
+  WEFT_CHECK(name.find('.') == std::string::npos && !name.empty(), ValueError, "register_parameter: bad name '",
+             name, "' (no dots; dotted paths come from the module tree)");
+  for (auto& [n, p] : params_)
+    WEFT_CHECK(n != name, ValueError, "register_parameter: '", name, "' registered twice");
+  t = t.detach();
+  t.set_requires_grad(true);
+  auto p = std::make_unique<Parameter>();
+  p->tensor = t;
+  p->role = role;
+  params_.emplace_back(name, std::move(p));
+  return *params_.back().second;
+}
+
+void Module::add_child(const std::string& name, std::shared_ptr<Module> m) {
+  WEFT_CHECK(m != nullptr && !name.empty() && name.find('.') == std::string::npos, ValueError,
+             "register_module: bad module or name '", name, "'");
+  for (auto& [n, c] : children_) WEFT_CHECK(n != name, ValueError, "register_module: '", name, "' registered twice");
+  children_.emplace_back(name, std::move(m));
+}
+
+std::vector<std::pair<std::string, Parameter*>> Module::named_parameters(const std::string& prefix) {
+  std::vector<std::pair<std::string, Parameter*>> out;
+  for (auto& [n, p] : params_) out.emplace_back(prefix + n, p.get());
+  for (auto& [n, c] : children_) {
+    auto sub = c->named_parameters(prefix + n + ".");
+    out.insert(out.end(), sub.begin(), sub.end());
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, const Parameter*>> Module::named_parameters(const std::string& prefix) const {
+  std::vector<std::pair<std::string, const Parameter*>> out;
+  for (auto& [n, p] : params_) out.emplace_back(prefix + n, p.get());
+  for (auto& [n, c] : children_) {
+    const Module& cm = *c;
+    auto sub = cm.named_parameters(prefix + n + ".");
+    out.insert(out.end(), sub.begin(), sub.end());
+  }
+  return out;
+}
+
+int64_t Module::num_parameters() const {
+  int64_t n = 0;
+  for (auto& [name, p] : named_parameters()) n += p->tensor.numel();
+  return n;
+}
+
+Parameter& Module::parameter(const std::string& dotted_name) {
+  for (auto& [n, p] : named_parameters())
+    if (n == dotted_name) return *p;
+  throw ValueError("no parameter named '" + dotted_name + "'");
+}
+
+void Module::train(bool on) {
+  training_ = on;
+  on_mode_change();
+  for (auto& [n, c] : children_) c->train(on);
+}
+
+void Module::zero_grad() {
+  for (auto& [n, p] : named_parameters()) p->tensor.zero_grad();
+}
+
+}  // namespace weft
