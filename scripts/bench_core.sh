@@ -14,7 +14,7 @@ cmake --build build -j2 --target weft_bench >/dev/null
 out=$(mktemp)
 OMP_NUM_THREADS=$THREADS ./build/weft_bench --benchmark_format=json --benchmark_min_time=1 >"$out"
 torch_json=$(LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp OMP_NUM_THREADS=$THREADS \
-  python3 scripts/bench_torch_attention.py "$THREADS" 2>/dev/null || echo '{}')
+  /usr/bin/python3 scripts/bench_torch_attention.py "$THREADS" 2>/dev/null || echo '{}')
 python3 - "$out" "$torch_json" <<'PY'
 import json, sys
 data = {b["name"]: b for b in json.load(open(sys.argv[1]))["benchmarks"]}

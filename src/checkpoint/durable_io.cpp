@@ -8,13 +8,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <memory>
-#include <vector>
-
-// Header-only mode: the XXH3 code is compiled into this file, so weft needs no
-// link-time dependency on libxxhash (the package's header is all it uses).
-#define XXH_INLINE_ALL
-#include <xxhash.h>
 
 #include "weft/core/error.h"
 
@@ -128,29 +121,6 @@ std::string read_text_file(const fs::path& file) {
   Fd fd = open_read(file, &size);
   std::string s(static_cast<size_t>(size), '\0');
   read_exact_at(fd, s.data(), s.size(), 0, file);
-  return s;
-}
-
-FileDigest digest_file(const fs::path& file) {
-  uint64_t size = 0;
-  Fd fd = open_read(file, &size);
-  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(), &XXH3_freeState);
-  WEFT_CHECK(state != nullptr, CheckpointError, "cannot allocate the XXH3 state to checksum '", file.string(), "'");
-  XXH3_64bits_reset(state.get());
-  std::vector<char> buf(size_t{1} << 20);
-  for (uint64_t pos = 0; pos < size;) {
-    const size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), size - pos));
-    read_exact_at(fd, buf.data(), n, pos, file);
-    XXH3_64bits_update(state.get(), buf.data(), n);
-    pos += n;
-  }
-  return {size, XXH3_64bits_digest(state.get())};
-}
-
-std::string hex64(uint64_t v) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string s(16, '0');
-  for (int i = 15; i >= 0; --i, v >>= 4) s[static_cast<size_t>(i)] = digits[v & 0xF];
   return s;
 }
 

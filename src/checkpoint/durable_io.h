@@ -1,6 +1,6 @@
 // defines: the POSIX file helpers behind checkpoints (internal to src/checkpoint):
 // an owning file descriptor, complete reads/writes, fsync of files and folders,
-// durable whole-file writes, and the XXH3 checksum of a file.
+// and durable whole-file writes.
 //
 // Checkpoints must survive a crash at any instant, which std::ofstream cannot
 // promise: it has no fsync, and neither it nor std::filesystem can fsync a folder
@@ -50,14 +50,5 @@ void fsync_dir(const std::filesystem::path& dir);
 void write_file_durable(const std::filesystem::path& file, std::string_view contents);
 // The whole file as a string (state.json, LATEST).
 std::string read_text_file(const std::filesystem::path& file);
-
-// XXH3_64bits over the whole file, and its size in bytes.
-struct FileDigest {
-  uint64_t size = 0;
-  uint64_t xxh3 = 0;
-};
-FileDigest digest_file(const std::filesystem::path& file);
-// 16 lowercase hex digits, most significant first (xxhsum's canonical form).
-std::string hex64(uint64_t v);
 
 }  // namespace weft::ckpt_io

@@ -1,11 +1,10 @@
 // weft command-line entry point: CLI11 app, exception-to-exit-code mapping
 // (ARCHITECTURE.md: 0 ok, 1 runtime, 2 usage/recipe, 3 data, 4 checkpoint, 130 interrupted).
-#include <CLI/CLI.hpp>
 #include <iostream>
+#include <vector>
 
-#include "weft/backend/dispatch.h"
+#include "commands.h"
 #include "weft/core/error.h"
-#include "weft/ops/op.h"
 
 namespace {
 
@@ -19,23 +18,26 @@ int exit_code_for(const std::exception& e) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"weft — train transformer variants from YAML recipes (C++20, CPU and CUDA)"};
+  CLI::App app{
+      "weft: train transformer variants from YAML recipes (C++20; CPU now, CUDA to come).\n"
+      "Exit codes: 0 ok, 1 runtime failure, 2 usage or recipe error, 3 data error, 4 checkpoint error,\n"
+      "130 interrupted (after a checkpoint was saved)."};
   app.set_version_flag("--version", std::string("weft 0.1.0"));
-  app.require_subcommand(0, 1);
-
-  auto* ops_cmd = app.add_subcommand("ops", "List the tensor ops weft implements (each with forward and backward)");
-
+  app.require_subcommand(1);
+  std::vector<weft::cli::Runner> runners = {
+      weft::cli::add_train(app),   weft::cli::add_resume(app),  weft::cli::add_eval(app),
+      weft::cli::add_generate(app), weft::cli::add_inspect(app), weft::cli::add_layers(app),
+      weft::cli::add_ops(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   try {
-    if (*ops_cmd) {
-      for (size_t i = 0; i < weft::kOpCount; ++i)
-        std::cout << weft::kOpNames[i] << "\t" << weft::kOpFamilies[i]
-                  << (weft::kOpDifferentiable[i] ? "" : "\t(no gradient)") << "\n";
-      return 0;
+    // Each runner returns -1 unless its subcommand was given.
+    for (auto& r : runners) {
+      int code = r();
+      if (code >= 0) return code;
     }
     std::cout << app.help();
     return 0;

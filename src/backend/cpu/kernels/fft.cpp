@@ -101,14 +101,16 @@ typename Fftw<T>::Plan get_plan(int64_t n, Kind kind, const char* op) {
   WEFT_CHECK(n >= 1 && n <= INT_MAX, ValueError, op, ": transform length ", n, " is outside FFTW's range [1, ",
              INT_MAX, "]");
   std::lock_guard<std::mutex> lock(plan_mutex());
-  static std::map<std::pair<int64_t, int>, typename Fftw<T>::Plan> cache;
+  // Never destroyed (plans must outlive every caller, including static destructors);
+  // held through a pointer so leak checkers see the plans as still reachable.
+  static auto* cache = new std::map<std::pair<int64_t, int>, typename Fftw<T>::Plan>();
   const auto key = std::make_pair(n, static_cast<int>(kind));
-  if (auto it = cache.find(key); it != cache.end()) return it->second;
+  if (auto it = cache->find(key); it != cache->end()) return it->second;
   // FFTW_ESTIMATE never touches the arrays; they only tell the planner the alignment.
   AlignedBuf<T> r(n), c(2 * (n / 2 + 1));
   auto plan = Fftw<T>::make(kind, static_cast<int>(n), r.get(), reinterpret_cast<typename Fftw<T>::Cpx*>(c.get()));
   WEFT_CHECK(plan != nullptr, Error, op, ": FFTW could not plan a transform of length ", n);
-  cache.emplace(key, plan);
+  cache->emplace(key, plan);
   return plan;
 }
 

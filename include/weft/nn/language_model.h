@@ -1,0 +1,69 @@
+// defines: LanguageModel (the interface the trainer, eval and generate use),
+// ModelArgs, ModelRegistry, WEFT_REGISTER_MODEL — `model.type` in a recipe.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "weft/config/schema.h"
+#include "weft/config/view.h"
+#include "weft/nn/module.h"
+#include "weft/param/parameterization.h"
+
+namespace weft {
+
+class LanguageModel : public Module {
+ public:
+  // ids [B, T] (i64) → logits [B, T, vocab]
+  virtual Tensor forward(const Tensor& ids) = 0;
+  // Mean next-token cross-entropy of forward(x) against targets y ([B, T]).
+  virtual Tensor loss(const Tensor& x, const Tensor& y) = 0;
+  virtual int64_t context_length() const = 0;
+  virtual int64_t vocab_size() const = 0;
+  // Training FLOPs per token (forward + backward).
+  virtual double flops_per_token() const = 0;
+  // The dropout stream (checkpointed by the trainer so resume is exact).
+  virtual Generator& dropout_generator() = 0;
+};
+
+struct ModelArgs {
+  ResolvedView model;  // the validated `model` section
+  ResolvedView param;  // the validated `param` section
+  int64_t vocab = 0;   // from the data (bytes: 256; chars: the corpus vocabulary)
+  uint64_t seed = 0;
+};
+
+class ModelRegistry {
+ public:
+  using Factory = std::function<std::shared_ptr<LanguageModel>(const ModelArgs&)>;
+  struct Entry {
+    std::string name, help;
+    SchemaProvider schema;
+    Factory factory;
+  };
+  static ModelRegistry& instance();
+  bool add(Entry e);
+  const Entry& at(const std::string& name) const;  // ConfigError listing known types
+  TypeCatalog catalog() const;
+  const std::map<std::string, Entry>& entries() const { return entries_; }
+
+ private:
+  std::map<std::string, Entry> entries_;
+};
+
+// Builds the model a validated recipe describes.
+std::shared_ptr<LanguageModel> build_model(const ResolvedView& recipe, int64_t vocab);
+
+// The `param:` section's types (sp now; mup and completep later) and the
+// parameterization the validated section selects.
+TypeCatalog param_types();
+std::shared_ptr<Parameterization> build_parameterization(const ResolvedView& param, const ModelShape& shape);
+
+}  // namespace weft
+
+#define WEFT_REGISTER_MODEL(name, Class, help_text)                                                   \
+  static const bool weft_registered_model_##Class [[maybe_unused]] = ::weft::ModelRegistry::instance().add( \
+      {name, help_text, [] { return Class::schema(); },                                          \
+       [](const ::weft::ModelArgs& a) -> std::shared_ptr<::weft::LanguageModel> { return Class::create(a); }})

@@ -1,0 +1,61 @@
+// defines: GPT — decoder-only language model over tokens or bytes: token
+// embedding + learned positions, N registered blocks, final norm, output head
+// (tied to the token embedding or untied).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "weft/nn/block.h"
+#include "weft/nn/language_model.h"
+#include "weft/nn/layers/embedding.h"
+#include "weft/nn/layers/linear.h"
+#include "weft/nn/layers/norms.h"
+
+namespace weft {
+
+struct GPTConfig {
+  int64_t vocab = 256;
+  int64_t d_model = 256;
+  int64_t n_layers = 6;
+  int64_t n_heads = 8;
+  int64_t seq_len = 256;
+  bool tie_embeddings = true;
+  double embed_dropout = 0.0;
+  std::string final_norm = "layernorm";
+};
+
+// Builds block i; given the context the model fills in.
+using BlockBuilder = std::function<std::shared_ptr<Block>(const BlockContext&)>;
+
+class GPT : public LanguageModel {
+ public:
+  GPT(const GPTConfig& cfg, std::shared_ptr<Parameterization> param, const BlockBuilder& build_block,
+      uint64_t init_seed);
+  // ids [B, T] (i64, T ≤ seq_len) → logits [B, T, vocab]
+  Tensor forward(const Tensor& ids) override;
+  Tensor loss(const Tensor& x, const Tensor& y) override;
+  int64_t context_length() const override { return cfg_.seq_len; }
+  int64_t vocab_size() const override { return cfg_.vocab; }
+  // 6·N_params + 12·L·d·T (Kaplan et al. 2020; PaLM App. B).
+  double flops_per_token() const override;
+  Generator& dropout_generator() override { return dropout_gen_; }
+  const GPTConfig& config() const { return cfg_; }
+  const Parameterization& parameterization() const { return *param_; }
+
+  // Registry hooks (`model: {type: gpt, ...}`).
+  static Schema schema();
+  static std::shared_ptr<LanguageModel> create(const ModelArgs& a);
+
+ private:
+  GPTConfig cfg_;
+  std::shared_ptr<Parameterization> param_;
+  Generator dropout_gen_;
+  std::shared_ptr<Embedding> tok_, pos_;
+  std::vector<std::shared_ptr<Block>> blocks_;
+  std::shared_ptr<Module> ln_f_;
+  std::shared_ptr<Linear> head_;
+};
+
+}  // namespace weft

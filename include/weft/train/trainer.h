@@ -1,0 +1,66 @@
+// defines: Trainer — the step loop: gradient accumulation, clipping, the
+// optimizer step, logging, evaluation, checkpoints, signals (ARCHITECTURE.md "train").
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <optional>
+
+#include "weft/data/sampler.h"
+#include "weft/train/metrics.h"
+#include "weft/train/session.h"
+
+namespace weft {
+
+struct EvalResult {
+  double loss = 0;       // mean nats per token
+  int64_t tokens = 0;    // targets scored
+  double ppl() const;
+  double bits_per_token() const;
+};
+
+// Mean next-token loss over a split (the whole split, or the first
+// `max_batches` windows), deterministic, without gradients.
+EvalResult evaluate(LanguageModel& model, const TextCorpus& corpus, Split split, int64_t batch, int64_t seq_len,
+                    int64_t max_batches = 0);
+
+class Trainer {
+ public:
+  // A new run: writes RUN_DIR/recipe.yaml. Throws when RUN_DIR already holds a run
+  // (the CLI reports a finished run instead of overwriting it).
+  static Trainer start(Session s, const std::filesystem::path& run_dir);
+  // Continues RUN_DIR from its LATEST checkpoint (or `from`).
+  static Trainer resume(const std::filesystem::path& run_dir, const std::string& from = "",
+                        std::optional<int64_t> total_steps = std::nullopt);
+
+  // Runs until the recipe's last step (or `until`, saving a checkpoint there).
+  // Returns the exit code: 0, or 130 when interrupted by SIGINT/SIGTERM (after a
+  // checkpoint). A non-finite loss throws TrainingDiverged naming the step.
+  int run(std::optional<int64_t> until = std::nullopt);
+
+  int64_t step() const { return step_; }
+  int64_t total_steps() const { return total_steps_; }
+
+ private:
+  Trainer(Session s, std::filesystem::path run_dir);
+  void save_checkpoint();
+  void run_eval(bool final);
+  nlohmann::json state_json() const;
+
+  Session s_;
+  std::filesystem::path run_dir_;
+  std::unique_ptr<BatchSampler> sampler_;
+  MetricsLog metrics_;
+  int64_t step_ = 0, tokens_ = 0, total_steps_ = 0;
+  double elapsed_s_ = 0;
+};
+
+class TrainingDiverged : public Error {
+ public:
+  using Error::Error;
+};
+
+// Set by SIGINT/SIGTERM while a Trainer runs.
+std::atomic<bool>& stop_requested();
+
+}  // namespace weft

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Builds the text corpora the recipes train on, from Debian packages only
+# (nothing is downloaded from anywhere but apt):
+#   data/corpora/fortunes.txt  from `fortunes`   (/usr/share/games/fortunes)
+#   data/corpora/gcide.txt     from `dict-gcide` (/usr/share/dictd/gcide.dict.dz)
+#
+# fortunes.txt: every fortune text file (regular files without a .dat or .u8
+# extension; the .u8 names are symlinks to the same text) in byte-wise name order,
+# concatenated. The '%' separator lines are KEPT: each fortune ends with a line
+# holding only '%', which gives the model an end-of-fortune marker that
+# `weft generate` output reproduces. A file whose last line is not '%' gets one,
+# so fortunes of two files never run together.
+# gcide.txt: the dictd database, decompressed (dictzip is gzip-compatible), with
+# the few byte sequences that are not valid UTF-8 dropped (iconv -c), so the file
+# reads as `chars` as well as `bytes`.
+#
+# Idempotent: an output that exists and is non-empty is kept (--force rebuilds).
+# Outputs are written to a temporary file and renamed, so an interrupted run never
+# leaves a partial corpus behind. data/corpora/ is git-ignored.
+# Usage: scripts/prepare_corpora.sh [--force]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+FORCE=0
+for arg in "$@"; do
+  case "$arg" in
+    --force) FORCE=1 ;;
+    -h | --help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    *) echo "prepare_corpora: unknown argument '$arg' (expected --force)" >&2; exit 2 ;;
+  esac
+done
+
+OUT_DIR=data/corpora
+FORTUNE_DIR=/usr/share/games/fortunes
+GCIDE_DZ=/usr/share/dictd/gcide.dict.dz
+mkdir -p "$OUT_DIR"
+
+# apt-get install of one package, refreshing the package lists only if needed.
+apt_install() {
+  local sudo=""
+  if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+  echo "prepare_corpora: installing $1 (apt)"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get install -y -qq --no-install-recommends "$1" >/dev/null ||
+    { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends "$1" >/dev/null; }
+}
+
+# True when $1 needs building.
+needs_build() { [[ $FORCE == 1 || ! -s $1 ]]; }
+
+report() {
+  printf '%-28s %12s bytes %9s lines\n' "$1" "$(stat -c %s "$1")" "$(wc -l <"$1")"
+}
+
+fortunes_out="$OUT_DIR/fortunes.txt"
+if needs_build "$fortunes_out"; then
+  [[ -d $FORTUNE_DIR ]] || apt_install fortunes
+  tmp="$fortunes_out.tmp.$$"
+  trap 'rm -f "$tmp"' EXIT
+  : >"$tmp"
+  count=0
+  while IFS= read -r -d '' f; do
+    # Each line as is; a final '%' line added when the file lacks one.
+    awk '{ print; last = $0 } END { if (last != "%") print "%" }' "$f" >>"$tmp"
+    count=$((count + 1))
+  done < <(find "$FORTUNE_DIR" -maxdepth 1 -type f ! -name '*.dat' ! -name '*.u8' -print0 | LC_ALL=C sort -z)
+  if ((count == 0)); then
+    echo "prepare_corpora: no fortune files found in $FORTUNE_DIR" >&2
+    exit 1
+  fi
+  mv "$tmp" "$fortunes_out"
+  trap - EXIT
+  echo "prepare_corpora: fortunes.txt from $count files"
+fi
+
+gcide_out="$OUT_DIR/gcide.txt"
+if needs_build "$gcide_out"; then
+  [[ -f $GCIDE_DZ ]] || apt_install dict-gcide
+  tmp="$gcide_out.tmp.$$"
+  trap 'rm -f "$tmp"' EXIT
+  # iconv -c exits 1 after dropping invalid input; the output is still complete.
+  zcat "$GCIDE_DZ" | { iconv -c -f UTF-8 -t UTF-8 || true; } >"$tmp"
+  [[ -s $tmp ]] || { echo "prepare_corpora: $GCIDE_DZ decompressed to nothing" >&2; exit 1; }
+  mv "$tmp" "$gcide_out"
+  trap - EXIT
+  echo "prepare_corpora: gcide.txt from $GCIDE_DZ"
+fi
+
+report "$fortunes_out"
+report "$gcide_out"

@@ -1,0 +1,87 @@
+// weft generate RUN_DIR|CHECKPOINT [--prompt TEXT] [--tokens N] [--temperature T] [--top-k K] [--seed S]
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+#include <numeric>
+
+#include "commands.h"
+#include "weft/autograd/grad_mode.h"
+#include "weft/checkpoint/checkpoint.h"
+#include "weft/ops/ops.h"
+#include "weft/train/recipe_schema.h"
+#include "weft/train/session.h"
+
+namespace weft::cli {
+
+namespace {
+
+// Draws the next token from logits with temperature and top-k, using the
+// counter-based RNG so a seed reproduces the sample.
+int64_t sample_token(const std::vector<float>& logits, double temperature, int64_t top_k, Generator& gen) {
+  const int64_t V = static_cast<int64_t>(logits.size());
+  if (temperature <= 0) return std::max_element(logits.begin(), logits.end()) - logits.begin();
+  std::vector<int64_t> idx(static_cast<size_t>(V));
+  std::iota(idx.begin(), idx.end(), 0);
+  const int64_t k = top_k > 0 ? std::min(top_k, V) : V;
+  std::partial_sort(idx.begin(), idx.begin() + k, idx.end(), [&](int64_t a, int64_t b) {
+    return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
+  });
+  std::vector<double> p(static_cast<size_t>(k));
+  const double m = logits[idx[0]];
+  double z = 0;
+  for (int64_t i = 0; i < k; ++i) z += p[i] = std::exp((logits[idx[i]] - m) / temperature);
+  const double u = philox_uniform(gen.draw(1), 0) * z;
+  double acc = 0;
+  for (int64_t i = 0; i < k; ++i) {
+    acc += p[i];
+    if (u <= acc) return idx[i];
+  }
+  return idx[k - 1];
+}
+
+}  // namespace
+
+Runner add_generate(CLI::App& app) {
+  auto* cmd = app.add_subcommand("generate", "Sample text from a checkpoint");
+  struct Opts {
+    std::string path, prompt, from;
+    int64_t tokens = 200, top_k = 0;
+    double temperature = 0.8;
+    uint64_t seed = 1;
+  };
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("path", o->path, "run folder (uses checkpoints/LATEST) or a checkpoint folder")->required();
+  cmd->add_option("--prompt", o->prompt, "text to continue (default: a newline)");
+  cmd->add_option("--tokens", o->tokens, "tokens to generate")->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
+  cmd->add_option("--temperature", o->temperature, "sampling temperature (0 = greedy)")
+      ->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--top-k", o->top_k, "sample among the k most likely tokens (0 = all)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 30));
+  cmd->add_option("--seed", o->seed, "sampling seed");
+  cmd->add_option("--from", o->from, "checkpoint folder name inside the run (default: LATEST)");
+  return [cmd, o]() -> int {
+    if (!*cmd) return -1;
+    const auto step_dir = resolve_checkpoint(o->path, o->from);
+    Recipe recipe = load_and_validate_recipe(run_dir_of(step_dir) / "recipe.yaml", {});
+    Session s = session_from_checkpoint(step_dir, recipe);
+    NoGradGuard no_grad;
+    s.model->eval();
+    std::vector<int64_t> ids = s.corpus->encode(o->prompt.empty() ? std::string("\n") : o->prompt);
+    const int64_t ctx = s.model->context_length();
+    Generator gen(o->seed);
+    std::cout << o->prompt << std::flush;
+    for (int64_t i = 0; i < o->tokens; ++i) {
+      const int64_t n = std::min<int64_t>(ctx, static_cast<int64_t>(ids.size()));
+      std::vector<int64_t> window(ids.end() - n, ids.end());
+      Tensor logits = s.model->forward(Tensor::from_vector(window, {1, n}));
+      Tensor last = narrow(reshape(logits, {n, -1}), 0, n - 1, 1);
+      const int64_t next = sample_token(last.to_vector<float>(), o->temperature, o->top_k, gen);
+      ids.push_back(next);
+      std::cout << s.corpus->decode({next}) << std::flush;
+    }
+    std::cout << "\n";
+    return 0;
+  };
+}
+
+}  // namespace weft::cli

@@ -1,0 +1,29 @@
+// weft layers — every registered model and block type with its options, from the
+// same schemas the recipe validator uses.
+#include <iostream>
+
+#include "commands.h"
+#include "weft/nn/language_model.h"
+#include "weft/nn/registry.h"
+
+namespace weft::cli {
+
+Runner add_layers(CLI::App& app) {
+  auto* cmd = app.add_subcommand("layers", "List registered model and layer types with their options");
+  return [cmd]() -> int {
+    if (!*cmd) return -1;
+    std::cout << "model types (model.type):\n";
+    for (auto& [name, e] : ModelRegistry::instance().entries()) {
+      std::cout << "\n  " << name << ": " << e.help << "\n" << render_schema(e.schema(), 4);
+    }
+    for (const std::string& kind : LayerRegistry::kinds()) {
+      std::cout << "\n" << kind << " types (model." << kind << ".type):\n";
+      for (auto& [name, e] : LayerRegistry::get(kind).entries())
+        std::cout << "\n  " << name << ": " << e.help << "\n" << render_schema(e.schema(), 4);
+    }
+    return 0;
+  };
+}
+
+
+}  // namespace weft::cli

@@ -1,0 +1,45 @@
+// weft train RECIPE.yaml [--run-dir DIR] [--set key.path=value]... [--device cpu|cuda] [--until STEP]
+#include <filesystem>
+#include <iostream>
+
+#include "commands.h"
+#include "weft/train/recipe_schema.h"
+#include "weft/train/trainer.h"
+
+namespace weft::cli {
+
+Runner add_train(CLI::App& app) {
+  auto* cmd = app.add_subcommand("train", "Train a model from a recipe into a run folder");
+  struct Opts {
+    std::string recipe, run_dir, device;
+    std::vector<std::string> sets;
+    int64_t until = -1;
+  };
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("recipe", o->recipe, "recipe file (YAML)")->required();
+  cmd->add_option("--run-dir", o->run_dir, "run folder (default: runs/<recipe name>)");
+  cmd->add_option("--set", o->sets, "override a recipe key: --set optim.lr=1e-3 (repeatable; YAML values)");
+  cmd->add_option("--device", o->device, "cpu | cuda (overrides the recipe's device)");
+  cmd->add_option("--until", o->until, "stop after this step with a checkpoint (the schedule keeps the full length)");
+  return [cmd, o]() -> int {
+    if (!*cmd) return -1;
+    std::vector<std::string> sets = o->sets;
+    if (!o->device.empty()) sets.push_back("device=" + o->device);
+    // Everything is validated and the data is read before the run folder is touched.
+    Recipe recipe = load_and_validate_recipe(o->recipe, sets);
+    Session s = build_session(std::move(recipe), true);
+    std::filesystem::path run_dir =
+        o->run_dir.empty() ? std::filesystem::path("runs") / std::filesystem::path(o->recipe).stem()
+                           : std::filesystem::path(o->run_dir);
+    if (std::filesystem::exists(run_dir / "recipe.yaml"))
+      throw ConfigError("run folder " + run_dir.string() +
+                        " already holds a run; continue it with `weft resume " + run_dir.string() +
+                        "` or choose another --run-dir");
+    std::cout << "weft train: " << o->recipe << " -> " << run_dir.string() << " (" << s.model->num_parameters()
+              << " parameters, " << s.corpus->total_tokens() << " tokens of " << s.corpus->kind() << " data)\n";
+    Trainer t = Trainer::start(std::move(s), run_dir);
+    return t.run(o->until >= 0 ? std::optional<int64_t>(o->until) : std::nullopt);
+  };
+}
+
+}  // namespace weft::cli

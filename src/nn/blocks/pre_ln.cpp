@@ -1,0 +1,74 @@
+#include "weft/nn/blocks/pre_ln.h"
+
+#include "weft/ops/ops.h"
+
+namespace weft {
+
+std::shared_ptr<Module> make_norm(const std::string& kind, int64_t dim, double eps) {
+  if (kind == "layernorm") return std::make_shared<LayerNorm>(dim, true, eps);
+  if (kind == "rmsnorm") return std::make_shared<RMSNorm>(dim, eps);
+  throw ValueError("unknown norm '" + kind + "' (expected layernorm or rmsnorm)");
+}
+
+Tensor apply_norm(const Module& norm, const Tensor& x) {
+  if (auto* ln = dynamic_cast<const LayerNorm*>(&norm)) return ln->forward(x);
+  if (auto* rn = dynamic_cast<const RMSNorm*>(&norm)) return rn->forward(x);
+  throw Error("apply_norm: not a norm module");
+}
+
+void add_common_block_options(Schema& s) {
+  s.add_number("ffn_mult", 4.0).min(0.0, true).max(64).help("MLP hidden width as a multiple of d_model");
+  s.add_choice("activation", {"gelu", "gelu_erf", "relu", "silu"}, "gelu")
+      .help("MLP activation (gelu = tanh approximation)");
+  s.add_bool("bias", true).help("biases in the attention and MLP projections");
+  s.add_number("dropout", 0.0).range(0.0, 0.95).help("residual dropout on each branch's output");
+  s.add_choice("norm", {"layernorm", "rmsnorm"}, "layernorm").help("normalisation layer");
+  s.add_number("norm_eps", 1e-5).min(0.0, true).max(1.0).help("epsilon of the norms");
+}
+
+PreLNOptions read_common_block_options(const ResolvedView& v) {
+  PreLNOptions o;
+  o.mlp.ffn_mult = v.get<double>("ffn_mult");
+  o.mlp.activation = v.get<std::string>("activation");
+  o.mlp.bias = v.get<bool>("bias");
+  o.attn_bias = o.mlp.bias;
+  o.dropout = v.get<double>("dropout");
+  o.norm = v.get<std::string>("norm");
+  o.norm_eps = v.get<double>("norm_eps");
+  return o;
+}
+
+Schema PreLNBlock::schema() {
+  Schema s;
+  add_common_block_options(s);
+  return s;
+}
+
+std::shared_ptr<Block> PreLNBlock::create(const LayerArgs& a) {
+  return std::make_shared<PreLNBlock>(a.ctx, read_common_block_options(a.options));
+}
+
+WEFT_REGISTER_LAYER(block, "pre_ln", PreLNBlock, "pre-LN residual block: x + Attn(LN(x)), then x + MLP(LN(x))");
+
+PreLNBlock::PreLNBlock(const BlockContext& ctx, const PreLNOptions& o) : residual_mult_(ctx.param->residual_mult()) {
+  const int64_t d = ctx.shape.width;
+  ln1_ = register_module("ln1", make_norm(o.norm, d, o.norm_eps));
+  AttentionLayerOptions ao;
+  ao.n_heads = ctx.n_heads;
+  ao.bias = o.attn_bias;
+  ao.dropout = o.dropout;
+  attn_ = register_module("attn", std::make_shared<CausalSelfAttention>(d, ao, *ctx.param, *ctx.init_gen,
+                                                                        ctx.dropout_gen));
+  ln2_ = register_module("ln2", make_norm(o.norm, d, o.norm_eps));
+  MLPOptions mo = o.mlp;
+  mo.dropout = o.dropout;
+  mlp_ = register_module("mlp", std::make_shared<MLP>(d, mo, *ctx.param, *ctx.init_gen, ctx.dropout_gen));
+}
+
+Tensor PreLNBlock::forward(const Tensor& x) {
+  auto branch = [&](const Tensor& h) { return residual_mult_ == 1.0 ? h : mul(h, residual_mult_); };
+  Tensor h = add(x, branch(attn_->forward(apply_norm(*ln1_, x))));
+  return add(h, branch(mlp_->forward(apply_norm(*ln2_, h))));
+}
+
+}  // namespace weft

@@ -1,0 +1,115 @@
+#include "weft/nn/models/gpt.h"
+
+#include "weft/config/diagnostics.h"
+#include "weft/nn/blocks/pre_ln.h"
+#include "weft/nn/registry.h"
+#include "weft/ops/ops.h"
+
+namespace weft {
+
+namespace {
+// Holds the blocks under the name "blocks" so parameters read blocks.3.attn...
+class BlockList : public Module {
+ public:
+  void add(int64_t i, std::shared_ptr<Block> b) { register_module(std::to_string(i), std::move(b)); }
+};
+}  // namespace
+
+GPT::GPT(const GPTConfig& cfg, std::shared_ptr<Parameterization> param, const BlockBuilder& build_block,
+         uint64_t init_seed)
+    : cfg_(cfg), param_(std::move(param)), dropout_gen_(init_seed ^ 0x9E3779B97F4A7C15ull) {
+  WEFT_CHECK(cfg.n_heads >= 1 && cfg.d_model % cfg.n_heads == 0, ShapeError, "gpt: n_heads ", cfg.n_heads,
+             " does not divide d_model ", cfg.d_model);
+  Generator init(init_seed);
+  tok_ = register_module("tok_emb", std::make_shared<Embedding>(cfg.vocab, cfg.d_model, *param_, init));
+  pos_ = register_module("pos_emb", std::make_shared<Embedding>(cfg.seq_len, cfg.d_model, *param_, init));
+  auto list = register_module("blocks", std::make_shared<BlockList>());
+  BlockContext ctx;
+  ctx.param = param_.get();
+  ctx.shape = {cfg.d_model, cfg.n_layers, cfg.d_model / cfg.n_heads};
+  ctx.n_heads = cfg.n_heads;
+  ctx.seq_len = cfg.seq_len;
+  ctx.init_gen = &init;
+  ctx.dropout_gen = &dropout_gen_;
+  for (int64_t i = 0; i < cfg.n_layers; ++i) {
+    ctx.layer_index = i;
+    auto b = build_block(ctx);
+    blocks_.push_back(b);
+    list->add(i, b);
+  }
+  ln_f_ = register_module("ln_f", make_norm(cfg.final_norm, cfg.d_model, 1e-5));
+  if (!cfg.tie_embeddings)
+    head_ = register_module("head", std::make_shared<Linear>(cfg.d_model, cfg.vocab, *param_, init,
+                                                             LinearOptions{false, false, ParamRole::output}));
+}
+
+Tensor GPT::forward(const Tensor& ids) {
+  WEFT_CHECK(ids.dim() == 2, ShapeError, "gpt: input ids must be [batch, time], got ", ids.describe());
+  const int64_t T = ids.size(1);
+  WEFT_CHECK(T >= 1 && T <= cfg_.seq_len, ShapeError, "gpt: sequence length ", T, " exceeds the model's seq_len ",
+             cfg_.seq_len);
+  Tensor pos_ids = Tensor::arange(T, DType::i64, ids.device());
+  Tensor x = add(tok_->forward(ids), pos_->forward(pos_ids));
+  if (param_->input_mult() != 1.0) x = mul(x, param_->input_mult());
+  x = dropout(x, cfg_.embed_dropout, is_training(), &dropout_gen_);
+  for (auto& b : blocks_) x = b->forward(x);
+  x = apply_norm(*ln_f_, x);
+  Tensor logits = head_ ? head_->forward(x) : matmul(x, transpose(tok_->weight().tensor, 0, 1));
+  if (param_->output_mult() != 1.0) logits = mul(logits, param_->output_mult());
+  return logits;
+}
+
+Tensor GPT::loss(const Tensor& x, const Tensor& y) { return softmax_cross_entropy(forward(x), y); }
+
+double GPT::flops_per_token() const {
+  return 6.0 * static_cast<double>(num_parameters()) +
+         12.0 * static_cast<double>(cfg_.n_layers * cfg_.d_model * cfg_.seq_len);
+}
+
+}  // namespace weft
+
+namespace weft {
+
+Schema GPT::schema() {
+  Schema s;
+  s.add_int("vocab").min(1).max(1 << 24).help("vocabulary size (default: from the data: 256 for bytes)");
+  s.add_int("d_model", 256).range(1, 65536).help("width of the residual stream");
+  s.add_int("n_layers", 6).range(1, 4096).help("number of blocks");
+  s.add_int("n_heads", 8).range(1, 4096).help("attention heads (must divide d_model)");
+  s.add_int("seq_len", 256).range(1, 1 << 20).help("context length (learned positions)");
+  s.add_bool("tie_embeddings", true).help("output head shares the token embedding");
+  s.add_number("embed_dropout", 0.0).range(0.0, 0.95).help("dropout on the embedding output");
+  s.add_choice("final_norm", {"layernorm", "rmsnorm"}, "layernorm").help("norm before the output head");
+  s.add_polymorphic("block", LayerRegistry::get("block").catalog(), "pre_ln").help("residual block type");
+  s.add_check([](const ResolvedView& v, Reporter& r) {
+    const int64_t d = v.get<int64_t>("d_model"), h = v.get<int64_t>("n_heads");
+    if (d % h != 0)
+      r.error("n_heads", std::to_string(h) + " heads do not divide d_model " + std::to_string(d) +
+                             " (each head needs d_model / n_heads channels)");
+  });
+  return s;
+}
+
+std::shared_ptr<LanguageModel> GPT::create(const ModelArgs& a) {
+  GPTConfig c;
+  c.vocab = a.model.has("vocab") ? a.model.get<int64_t>("vocab") : a.vocab;
+  if (c.vocab != a.vocab)
+    throw ConfigError("model.vocab is " + std::to_string(c.vocab) + " but the data has " + std::to_string(a.vocab) +
+                      " symbols (leave model.vocab out to take it from the data)");
+  c.d_model = a.model.get<int64_t>("d_model");
+  c.n_layers = a.model.get<int64_t>("n_layers");
+  c.n_heads = a.model.get<int64_t>("n_heads");
+  c.seq_len = a.model.get<int64_t>("seq_len");
+  c.tie_embeddings = a.model.get<bool>("tie_embeddings");
+  c.embed_dropout = a.model.get<double>("embed_dropout");
+  c.final_norm = a.model.get<std::string>("final_norm");
+  auto param = build_parameterization(a.param, {c.d_model, c.n_layers, c.d_model / c.n_heads});
+  ResolvedView block = a.model.at("block");
+  const LayerRegistry::Entry& entry = LayerRegistry::get("block").at(block.get<std::string>("type"));
+  BlockBuilder build = [&](const BlockContext& ctx) { return entry.factory(LayerArgs{block, ctx}); };
+  return std::make_shared<GPT>(c, param, build, a.seed);
+}
+
+WEFT_REGISTER_MODEL("gpt", GPT, "decoder-only LM: token + learned position embeddings, blocks, final norm, head");
+
+}  // namespace weft

@@ -1,0 +1,105 @@
+#include "weft/train/recipe_schema.h"
+
+#include "weft/config/validate.h"
+#include "weft/nn/language_model.h"
+
+namespace weft {
+
+namespace {
+
+Schema optim_common() {
+  Schema s;
+  s.add_number("lr", 3e-4).min(0.0, true).max(10.0).help("peak learning rate");
+  s.add_number("weight_decay", 0.1).range(0.0, 10.0)
+      .help("decoupled weight decay (matrices only by default: no decay on norms, biases, gains, embeddings)");
+  s.add_number("clip", 1.0).range(0.0, 1e6).help("global gradient-norm clipping threshold (0 = off)");
+  return s;
+}
+
+TypeCatalog optim_types() {
+  Schema adamw = optim_common();
+  adamw.add_numbers("betas", std::vector<double>{0.9, 0.95}).length(2).range(0.0, 0.999999).help("(beta1, beta2)");
+  adamw.add_number("eps", 1e-8).min(0.0, true).max(1.0).help("denominator epsilon");
+  Schema sgd = optim_common();
+  sgd.add_number("momentum", 0.9).range(0.0, 0.999999).help("momentum factor");
+  sgd.add_bool("nesterov", false).help("Nesterov momentum");
+  return fixed_types({{"adamw", adamw}, {"sgd", sgd}});
+}
+
+TypeCatalog schedule_types() {
+  auto base = [] {
+    Schema s;
+    s.add_int("warmup", 0).range(0, 1 << 30).help("linear warm-up steps from 0");
+    return s;
+  };
+  Schema constant = base();
+  Schema cosine = base();
+  cosine.add_number("min_lr_ratio", 0.1).range(0.0, 1.0).help("final lr as a fraction of the peak");
+  Schema linear = cosine;
+  Schema wsd = cosine;
+  wsd.add_number("decay_fraction", 0.2).range(0.0, 1.0).help("fraction of the steps spent decaying at the end");
+  return fixed_types({{"constant", constant}, {"cosine", cosine}, {"linear", linear}, {"wsd", wsd}});
+}
+
+TypeCatalog data_types() {
+  Schema s;
+  s.add_string("path").required().help("corpus file or folder (relative to the working directory)");
+  s.add_number("val_fraction", 0.05).range(0.0, 0.5).help("last part of the corpus held out for validation");
+  s.add_number("test_fraction", 0.0).range(0.0, 0.5).help("held out after the validation part");
+  return fixed_types({{"bytes", s}, {"chars", s}});
+}
+
+Schema train_schema() {
+  Schema s;
+  s.add_int("steps", 1000).range(1, int64_t(1) << 40).help("optimizer steps");
+  s.add_int("batch", 16).range(1, 1 << 20).help("sequences per micro-batch");
+  s.add_int("grad_accum", 1).range(1, 1 << 16).help("micro-batches per optimizer step");
+  s.add_int("log_every", 10).range(1, int64_t(1) << 40).help("steps between train metrics lines");
+  s.add_int("eval_every", 200).range(0, int64_t(1) << 40).help("steps between validation evals (0 = only at the end)");
+  s.add_int("eval_batches", 0).range(0, 1 << 30).help("batches per mid-run eval (0 = the whole val split)");
+  s.add_int("ckpt_every", 500).range(0, int64_t(1) << 40).help("steps between checkpoints (0 = only at the end)");
+  s.add_int("keep", 3).range(0, 1 << 20).help("newest checkpoints kept (0 = all)");
+  s.add_int("threads", 0).range(0, 1024).help("CPU threads (0 = OMP_NUM_THREADS or all cores)");
+  return s;
+}
+
+}  // namespace
+
+Schema recipe_schema() {
+  Schema root;
+  root.add_int("seed", 1).range(0, int64_t(1) << 62).help("seed of initialisation, data order and dropout");
+  root.add_choice("device", {"cpu", "cuda"}, "cpu").help("where to train");
+  root.add_polymorphic("model", ModelRegistry::instance().catalog(), "gpt").help("the network");
+  root.add_polymorphic("param", param_types(), "sp").help("parameterization: init and multipliers");
+  root.add_polymorphic("optim", optim_types(), "adamw").help("optimizer");
+  root.add_polymorphic("schedule", schedule_types(), "cosine").help("learning-rate schedule");
+  root.add_polymorphic("data", data_types()).required().help("training corpus");
+  root.add_section("train", train_schema()).help("the step loop");
+  root.add_check([](const ResolvedView& v, Reporter& r) {
+    const ResolvedView s = v.at("schedule");
+    const int64_t steps = v.get<int64_t>("train.steps");
+    if (s.get<int64_t>("warmup") > steps)
+      r.error("schedule.warmup", "warm-up of " + std::to_string(s.get<int64_t>("warmup")) +
+                                     " steps is longer than train.steps " + std::to_string(steps));
+    if (v.get<double>("data.val_fraction") + v.get<double>("data.test_fraction") >= 0.9)
+      r.error("data.val_fraction", "val_fraction + test_fraction leave less than 10% of the corpus for training");
+  });
+  return root;
+}
+
+Recipe load_and_validate_recipe(const std::filesystem::path& file, const std::vector<std::string>& set_overrides) {
+  namespace fs = std::filesystem;
+  fs::path root = fs::current_path();
+  for (fs::path p = fs::absolute(file).parent_path(); !p.empty(); p = p.parent_path()) {
+    if (fs::is_directory(p / "configs")) {
+      root = p;
+      break;
+    }
+    if (p == p.root_path()) break;
+  }
+  Recipe r = load_recipe(file, set_overrides, root);
+  validate(r, recipe_schema());
+  return r;
+}
+
+}  // namespace weft

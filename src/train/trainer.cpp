@@ -1,0 +1,267 @@
+#include "weft/train/trainer.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "weft/autograd/grad_mode.h"
+#include "weft/backend/dispatch.h"
+#include "weft/checkpoint/checkpoint.h"
+#include "weft/data/eval_batches.h"
+#include "weft/ops/ops.h"
+#include "weft/optim/clip.h"
+#include "weft/train/recipe_schema.h"
+
+namespace weft {
+
+namespace fs = std::filesystem;
+
+std::atomic<bool>& stop_requested() {
+  static std::atomic<bool> flag{false};
+  return flag;
+}
+
+namespace {
+
+extern "C" void on_stop_signal(int) { stop_requested().store(true); }
+
+// SIGINT/SIGTERM finish the current step, then the loop checkpoints and exits 130.
+struct SignalScope {
+  struct sigaction old_int {}, old_term {};
+  SignalScope() {
+    stop_requested().store(false);
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+  }
+  ~SignalScope() {
+    sigaction(SIGINT, &old_int, nullptr);
+    sigaction(SIGTERM, &old_term, nullptr);
+  }
+};
+
+using Clock = std::chrono::steady_clock;
+
+std::string format_eta(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "?";
+  char buf[32];
+  int64_t s = static_cast<int64_t>(seconds);
+  if (s >= 3600)
+    std::snprintf(buf, sizeof buf, "%lldh%02lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
+  else
+    std::snprintf(buf, sizeof buf, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
+  return buf;
+}
+
+}  // namespace
+
+double EvalResult::ppl() const { return std::exp(loss); }
+double EvalResult::bits_per_token() const { return loss / std::log(2.0); }
+
+EvalResult evaluate(LanguageModel& model, const TextCorpus& corpus, Split split, int64_t batch, int64_t seq_len,
+                    int64_t max_batches) {
+  NoGradGuard no_grad;
+  const bool was_training = model.is_training();
+  model.eval();
+  EvalBatches batches(corpus, split, batch, seq_len);
+  const int64_t n = max_batches > 0 ? std::min(max_batches, batches.size()) : batches.size();
+  double total = 0;
+  int64_t count = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    Batch b = batches[i];
+    const int64_t k = b.y.numel();
+    total += model.loss(b.x, b.y).item() * static_cast<double>(k);
+    count += k;
+  }
+  model.train(was_training);
+  EvalResult r;
+  r.tokens = count;
+  r.loss = count ? total / static_cast<double>(count) : 0.0;
+  return r;
+}
+
+Trainer::Trainer(Session s, fs::path run_dir)
+    : s_(std::move(s)), run_dir_(std::move(run_dir)), metrics_(run_dir_ / "metrics.jsonl") {
+  const Recipe& r = s_.recipe;
+  total_steps_ = r.get<int64_t>("train.steps");
+  sampler_ = std::make_unique<BatchSampler>(*s_.corpus, Split::train, r.get<int64_t>("train.batch"),
+                                            s_.model->context_length(), r.get<uint64_t>("seed"));
+  s_.corpus->require_split_length(Split::val, 1);
+}
+
+Trainer Trainer::start(Session s, const fs::path& run_dir) {
+  WEFT_CHECK(!fs::exists(run_dir / "recipe.yaml"), Error, "run folder ", run_dir.string(),
+             " already holds a run (use `weft resume ", run_dir.string(), "` or another --run-dir)");
+  fs::create_directories(run_dir);
+  write_resolved(s.recipe, run_dir / "recipe.yaml");
+  std::error_code ec;
+  fs::remove(run_dir / "metrics.jsonl", ec);
+  return Trainer(std::move(s), run_dir);
+}
+
+Trainer Trainer::resume(const fs::path& run_dir, const std::string& from, std::optional<int64_t> total_steps) {
+  const fs::path recipe_file = run_dir / "recipe.yaml";
+  WEFT_CHECK(fs::exists(recipe_file), CheckpointError, "not a run folder: ", recipe_file.string(), " is missing");
+  const fs::path step_dir = resolve_checkpoint(run_dir, from);
+  CheckpointContents c = load_checkpoint(step_dir);
+  std::vector<std::string> sets;
+  if (total_steps) sets.push_back("train.steps=" + std::to_string(*total_steps));
+  Recipe recipe = load_and_validate_recipe(recipe_file, sets);
+  Session s = build_session(std::move(recipe), true);
+  load_model_weights(*s.model, c.model);
+  s.optimizer->load_state_tensors(c.optim);
+  const nlohmann::json& st = c.state;
+  auto need = [&](const char* key) -> const nlohmann::json& {
+    WEFT_CHECK(st.contains(key), CheckpointError, (step_dir / "state.json").string(), ": missing '", key, "'");
+    return st[key];
+  };
+  s.optimizer->load_state_json(need("optimizer"));
+  Trainer t(std::move(s), run_dir);
+  t.step_ = need("step").get<int64_t>();
+  t.tokens_ = need("tokens").get<int64_t>();
+  t.elapsed_s_ = st.value("elapsed_s", 0.0);
+  t.sampler_->load_state(need("sampler"));
+  const nlohmann::json& rng = need("dropout_rng");
+  t.s_.model->dropout_generator().set_state({rng.at("seed").get<uint64_t>(), rng.at("offset").get<uint64_t>()});
+  t.metrics_.truncate_after(t.step_);
+  return t;
+}
+
+nlohmann::json Trainer::state_json() const {
+  PhiloxState d = s_.model->dropout_generator().state();
+  return {{"step", step_},
+          {"tokens", tokens_},
+          {"elapsed_s", elapsed_s_},
+          {"lr", schedule_lr(s_.base_lr, step_, s_.schedule)},
+          {"schedule_step", step_},
+          {"sampler", sampler_->state()},
+          {"dropout_rng", {{"seed", d.seed}, {"offset", d.offset}}},
+          {"optimizer", s_.optimizer->state_json()},
+          {"recipe_hash", recipe_hash(s_.recipe)},
+          {"vocab", s_.corpus->vocab_json()},
+          {"threads", cpu_num_threads()}};
+}
+
+void Trainer::save_checkpoint() {
+  CheckpointContents c;
+  for (auto& [name, p] : s_.model->named_parameters()) c.model.emplace_back(name, p->tensor);
+  c.optim = s_.optimizer->state_tensors();
+  c.state = state_json();
+  CheckpointWriter(run_dir_ / "checkpoints", static_cast<int>(s_.recipe.get<int64_t>("train.keep"))).save(step_, c);
+}
+
+void Trainer::run_eval(bool final) {
+  const int64_t max_batches = final ? 0 : s_.recipe.get<int64_t>("train.eval_batches");
+  EvalResult e = evaluate(*s_.model, *s_.corpus, Split::val, s_.recipe.get<int64_t>("train.batch"),
+                          s_.model->context_length(), max_batches);
+  nlohmann::json rec = {{"step", step_},
+                        {"kind", "eval"},
+                        {"split", "val"},
+                        {"loss", round_trip(e.loss)},
+                        {"ppl", round_trip(e.ppl())},
+                        {"tokens", tokens_},
+                        {"eval_tokens", e.tokens},
+                        {"elapsed_s", round_trip(elapsed_s_)}};
+  if (s_.corpus->kind() == "bytes") rec["bpb"] = round_trip(e.bits_per_token());
+  metrics_.append(rec);
+  write_loss_svg(metrics_.read_all(), run_dir_ / "loss.svg", "weft: " + run_dir_.filename().string());
+  std::printf("%seval step %lld: val loss %.4f, ppl %.2f%s\n", isatty(STDOUT_FILENO) ? "\n" : "",
+              (long long)step_, e.loss, e.ppl(),
+              s_.corpus->kind() == "bytes" ? (", " + std::to_string(e.bits_per_token()).substr(0, 6) + " bits/byte").c_str()
+                                           : "");
+  std::fflush(stdout);
+}
+
+int Trainer::run(std::optional<int64_t> until) {
+  SignalScope signals;
+  const Recipe& r = s_.recipe;
+  const int64_t stop_at = until ? std::min(*until, total_steps_) : total_steps_;
+  const int64_t accum = r.get<int64_t>("train.grad_accum");
+  const int64_t log_every = r.get<int64_t>("train.log_every");
+  const int64_t eval_every = r.get<int64_t>("train.eval_every");
+  const int64_t ckpt_every = r.get<int64_t>("train.ckpt_every");
+  const bool tty = isatty(STDOUT_FILENO);
+  auto params = s_.model->named_parameters();
+  s_.model->train();
+  if (step_ >= stop_at) {
+    std::printf("nothing to do: the run is at step %lld of %lld\n", (long long)step_, (long long)stop_at);
+    return 0;
+  }
+  const auto t_start = Clock::now();
+  const double elapsed0 = elapsed_s_;
+  const int64_t step0 = step_;
+  auto window_start = Clock::now();
+  int64_t window_tokens = 0;
+  while (step_ < stop_at) {
+    const double lr = schedule_lr(s_.base_lr, step_, s_.schedule);
+    double loss_sum = 0;
+    for (int64_t m = 0; m < accum; ++m) {
+      Batch b = sampler_->next();
+      Tensor loss = s_.model->loss(b.x, b.y);
+      loss_sum += loss.item();
+      (accum > 1 ? mul(loss, 1.0 / static_cast<double>(accum)) : loss).backward();
+      window_tokens += b.y.numel();
+      tokens_ += b.y.numel();
+    }
+    const double loss_v = loss_sum / static_cast<double>(accum);
+    const double gnorm = clip_grad_norm(params, s_.clip);
+    if (!std::isfinite(loss_v) || !std::isfinite(gnorm))
+      throw TrainingDiverged("training diverged at step " + std::to_string(step_ + 1) + ": loss " +
+                             std::to_string(loss_v) + ", gradient norm " + std::to_string(gnorm) +
+                             " (the last good checkpoint is kept; lower optim.lr or raise schedule.warmup)");
+    s_.optimizer->step(lr);
+    s_.optimizer->zero_grad();
+    ++step_;
+    elapsed_s_ = elapsed0 + std::chrono::duration<double>(Clock::now() - t_start).count();
+
+    if (step_ % log_every == 0 || step_ == stop_at) {
+      const double dt = std::chrono::duration<double>(Clock::now() - window_start).count();
+      const double tps = dt > 0 ? static_cast<double>(window_tokens) / dt : 0;
+      window_start = Clock::now();
+      window_tokens = 0;
+      metrics_.append({{"step", step_},
+                       {"kind", "train"},
+                       {"loss", round_trip(loss_v)},
+                       {"lr", round_trip(lr)},
+                       {"grad_norm", round_trip(gnorm)},
+                       {"tokens", tokens_},
+                       {"tokens_per_s", round_trip(tps)},
+                       {"elapsed_s", round_trip(elapsed_s_)}});
+      const double per_step = (elapsed_s_ - elapsed0) / static_cast<double>(step_ - step0);
+      const std::string eta = format_eta(per_step * static_cast<double>(stop_at - step_));
+      if (tty) {
+        const int width = 30;
+        const int filled = static_cast<int>(width * step_ / std::max<int64_t>(1, stop_at));
+        std::printf("\r[%s%s] %lld/%lld loss %.4f %.0f tok/s ETA %s   ", std::string(filled, '#').c_str(),
+                    std::string(width - filled, '.').c_str(), (long long)step_, (long long)stop_at, loss_v, tps,
+                    eta.c_str());
+      } else {
+        std::printf("step %lld/%lld loss %.4f lr %.3g grad_norm %.3f tok/s %.0f ETA %s\n", (long long)step_,
+                    (long long)stop_at, loss_v, lr, gnorm, tps, eta.c_str());
+      }
+      std::fflush(stdout);
+    }
+    const bool last = step_ == stop_at;
+    if ((eval_every > 0 && step_ % eval_every == 0) || (last && step_ == total_steps_)) run_eval(last);
+    if ((ckpt_every > 0 && step_ % ckpt_every == 0) || last) save_checkpoint();
+    if (stop_requested().load() && !last) {
+      save_checkpoint();
+      std::printf("%sinterrupted at step %lld: checkpoint saved; continue with `weft resume %s`\n", tty ? "\n" : "",
+                  (long long)step_, run_dir_.string().c_str());
+      return 130;
+    }
+  }
+  if (tty) std::printf("\n");
+  std::printf("%s at step %lld/%lld (%s); checkpoint %s\n", step_ == total_steps_ ? "finished" : "stopped",
+              (long long)step_, (long long)total_steps_, format_eta(elapsed_s_).c_str(),
+              (run_dir_ / "checkpoints" / checkpoint_folder_name(step_)).string().c_str());
+  return 0;
+}
+
+}  // namespace weft
