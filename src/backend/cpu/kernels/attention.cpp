@@ -16,7 +16,9 @@
 #include <type_traits>
 #include <vector>
 
+#include "../blas.h"
 #include "../cpu_backend.h"
+#include "weft/backend/scalar_math.h"
 #include "../strided_loop.h"
 
 namespace weft::cpu {
@@ -29,55 +31,11 @@ namespace {
 constexpr int64_t kBr = 64;
 constexpr int64_t kBc = 64;
 
-// C = alpha·op(A)·op(B) + beta·C, row-major. K = 0 is handled here because cblas
-// rejects a zero leading dimension.
-template <typename T>
-void tile_gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* a, int64_t lda, const T* b,
-               int64_t ldb, T beta, T* c, int64_t ldc) {
-  if (M == 0 || N == 0) return;
-  if (K == 0) {
-    for (int64_t i = 0; i < M; ++i)
-      for (int64_t j = 0; j < N; ++j) c[i * ldc + j] = beta == T(0) ? T(0) : beta * c[i * ldc + j];
-    return;
-  }
-  const auto TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
-  if constexpr (std::is_same_v<T, float>)
-    cblas_sgemm(CblasRowMajor, TA, TB, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc);
-  else
-    cblas_dgemm(CblasRowMajor, TA, TB, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc);
-}
-
-// exp(x) for f32 as straight-line arithmetic so `omp simd` loops vectorise it
-// (glibc's expf is scalar without -ffast-math). Cephes expf: x = n·ln2 + r,
-// e^r by a degree-6 polynomial, 2^n through the exponent bits; relative error
-// < 1e-7 on [−87, 1]. Below −87 (including −inf) the result is 0; callers only pass
-// x ≤ 0 up to rounding. The clamp maps NaN to a finite value (no UB in the int
-// conversion) and the NaN is restored at the end so it still propagates.
-#pragma omp declare simd notinbranch
-inline float fast_exp(float x) {
-  const float xc = std::max(-87.0f, std::min(88.0f, x));
-  const float n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;  // round to nearest
-  float r = xc - n * 0.693359375f;
-  r = r + n * 2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
-  float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  return x < -87.0f ? 0.0f : (x == x ? p * scale : x);
-}
-
+// f32 uses the vectorisable exp of backend/scalar_math.h (one implementation for
+// every kernel); f64 uses the C library.
 template <typename T>
 inline T exp_t(T x) {
-  if constexpr (std::is_same_v<T, float>)
-    return fast_exp(x);
-  else
-    return std::exp(x);
+  return fexp(x);
 }
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
@@ -154,7 +112,7 @@ void CpuBackend::attention_forward(const Tensor& q, const Tensor& k, const Tenso
           const int64_t bc = std::min(kBc, Tn - j0);
           T* S = s_buf.data();
           // S = scale · Q_i K_jᵀ   (Alg. 1 line 8)
-          tile_gemm<T>(false, true, br, bc, D, scale, Q, ld, kp + head + j0 * D, ld, T(0), S, kBc);
+          blas_gemm<T>(false, true, br, bc, D, scale, Q, ld, kp + head + j0 * D, ld, T(0), S, kBc);
           for (int64_t r = 0; r < br; ++r) {
             const int64_t i = i0 + r;
             T* s = S + r * kBc;
@@ -187,7 +145,7 @@ void CpuBackend::attention_forward(const Tensor& q, const Tensor& k, const Tenso
             }
           }
           // O += P V_j
-          tile_gemm<T>(false, false, br, D, bc, T(1), S, kBc, vp + head + j0 * D, ld, T(1), O, ld);
+          blas_gemm<T>(false, false, br, D, bc, T(1), S, kBc, vp + head + j0 * D, ld, T(1), O, ld);
         }
         // Alg. 1 lines 12–13: O /= l, lse = m + log l (−inf for a row with no visible key).
         for (int64_t r = 0; r < br; ++r) {
@@ -281,7 +239,7 @@ void CpuBackend::attention_backward(const Tensor& q, const Tensor& k, const Tens
             T* Pt = p_buf.data();
             T* dS = ds_buf.data();
             // P = exp(scale · Q_i K_jᵀ − lse_i)   (Alg. 2 lines 9–10)
-            tile_gemm<T>(false, true, br, bc, D, scale, Qi, ld, Kj, ld, T(0), Pt, kBc);
+            blas_gemm<T>(false, true, br, bc, D, scale, Qi, ld, Kj, ld, T(0), Pt, kBc);
             for (int64_t r = 0; r < br; ++r) {
               const int64_t i = i0 + r;
               T* s = Pt + r * kBc;
@@ -297,9 +255,9 @@ void CpuBackend::attention_backward(const Tensor& q, const Tensor& k, const Tens
               for (int64_t c = nv; c < bc; ++c) s[c] = 0;
             }
             // dV_j += Pᵀ dO_i   (line 11)
-            tile_gemm<T>(true, false, bc, D, br, T(1), Pt, kBc, dOi, ld, T(1), dVj, ld);
+            blas_gemm<T>(true, false, bc, D, br, T(1), Pt, kBc, dOi, ld, T(1), dVj, ld);
             // dP = dO_i V_jᵀ   (line 12)
-            tile_gemm<T>(false, true, br, bc, D, T(1), dOi, ld, Vj, ld, T(0), dS, kBc);
+            blas_gemm<T>(false, true, br, bc, D, T(1), dOi, ld, Vj, ld, T(0), dS, kBc);
             // dS = P ∘ (dP − D_i)   (line 13)
             for (int64_t r = 0; r < br; ++r) {
               const T* pr = Pt + r * kBc;
@@ -309,8 +267,8 @@ void CpuBackend::attention_backward(const Tensor& q, const Tensor& k, const Tens
               for (int64_t c = 0; c < bc; ++c) dr[c] = pr[c] * (dr[c] - di);
             }
             // dQ_i += scale · dS K_j;  dK_j += scale · dSᵀ Q_i   (lines 14–15)
-            tile_gemm<T>(false, false, br, D, bc, scale, dS, kBc, Kj, ld, T(1), dQ + i0 * D, ld);
-            tile_gemm<T>(true, false, bc, D, br, scale, dS, kBc, Qi, ld, T(1), dKj, ld);
+            blas_gemm<T>(false, false, br, D, bc, scale, dS, kBc, Kj, ld, T(1), dQ + i0 * D, ld);
+            blas_gemm<T>(true, false, bc, D, br, scale, dS, kBc, Qi, ld, T(1), dKj, ld);
           }
         }
       }

@@ -3,6 +3,7 @@
 #include <cblas.h>
 #include <omp.h>
 
+#include "../blas.h"
 #include "../cpu_backend.h"
 #include "../strided_loop.h"
 
@@ -31,16 +32,6 @@ MatLayout layout_of(int64_t rows, int64_t cols, int64_t s_row, int64_t s_col) {
   return l;
 }
 
-template <typename T>
-void gemm_one(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* a, int64_t lda, const T* b,
-              int64_t ldb, T beta, T* c, int64_t ldc) {
-  const auto TA = ta ? CblasTrans : CblasNoTrans, TB = tb ? CblasTrans : CblasNoTrans;
-  if constexpr (std::is_same_v<T, float>)
-    cblas_sgemm(CblasRowMajor, TA, TB, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc);
-  else
-    cblas_dgemm(CblasRowMajor, TA, TB, M, N, K, alpha, a, lda, b, ldb, beta, c, ldc);
-}
-
 }  // namespace
 
 void CpuBackend::gemm(const Tensor& a_in, const Tensor& b_in, Tensor& out, double alpha, double beta) {
@@ -66,10 +57,6 @@ void CpuBackend::gemm(const Tensor& a_in, const Tensor& b_in, Tensor& out, doubl
     const T* ab = static_cast<const T*>(a.raw_data());
     const T* bb = static_cast<const T*>(b.raw_data());
     T* cb = out.data<T>();
-    if (K == 0) {  // empty contraction: out = beta·out
-      for (int64_t i = 0; i < out.numel(); ++i) cb[i] = beta == 0 ? T(0) : static_cast<T>(beta) * cb[i];
-      return;
-    }
     auto batch_offset = [&](const Tensor& t, int64_t bi) {
       int64_t off = 0;
       for (int64_t d = nd - 3; d >= 0; --d) {
@@ -79,7 +66,7 @@ void CpuBackend::gemm(const Tensor& a_in, const Tensor& b_in, Tensor& out, doubl
       return off;
     };
     auto one = [&](int64_t bi) {
-      gemm_one<T>(la.trans, lb.trans, M, N, K, static_cast<T>(alpha), ab + batch_offset(a, bi), la.ld,
+      blas_gemm<T>(la.trans, lb.trans, M, N, K, static_cast<T>(alpha), ab + batch_offset(a, bi), la.ld,
                   bb + batch_offset(b, bi), lb.ld, static_cast<T>(beta), cb + bi * M * N, N);
     };
     // Many small products: one per thread (OpenBLAS runs single-threaded inside a
