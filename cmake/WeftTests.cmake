@@ -14,6 +14,8 @@ function(weft_register_tests target)
   list(REMOVE_DUPLICATES _suites)
   foreach(_s ${_suites})
     add_test(NAME ${_s} COMMAND ${target} --test-suite=${_s} --no-version)
-    set_tests_properties(${_s} PROPERTIES ENVIRONMENT "OMP_NUM_THREADS=2")
+    # A suite that matched no test case must not pass silently.
+    set_tests_properties(${_s} PROPERTIES ENVIRONMENT "OMP_NUM_THREADS=2"
+      FAIL_REGULAR_EXPRESSION "test cases: +0 [|]")
   endforeach()
 endfunction()

@@ -17,18 +17,28 @@
 # Idempotent: an output that exists and is non-empty is kept (--force rebuilds).
 # Outputs are written to a temporary file and renamed, so an interrupted run never
 # leaves a partial corpus behind. data/corpora/ is git-ignored.
-# Usage: scripts/prepare_corpora.sh [--force]
+# The fortunes are then interleaved in a fixed pseudo-random order (sorted by an
+# FNV-1a hash of each fortune's text, ties by position; perl is Essential in
+# Debian, so this is the same on every machine). The split is positional, and in
+# file-name order the held-out tail would be almost only `work` and `zippy`:
+# interleaving makes the validation part the same mix of styles as the training
+# part, so its loss measures the model rather than a change of style.
+# Usage: scripts/prepare_corpora.sh [--force] [fortunes] [gcide]   (default: both)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 FORCE=0
+WANT=()
 for arg in "$@"; do
   case "$arg" in
     --force) FORCE=1 ;;
+    fortunes | gcide) WANT+=("$arg") ;;
     -h | --help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-    *) echo "prepare_corpora: unknown argument '$arg' (expected --force)" >&2; exit 2 ;;
+    *) echo "prepare_corpora: unknown argument '$arg' (expected --force, fortunes, gcide)" >&2; exit 2 ;;
   esac
 done
+((${#WANT[@]} > 0)) || WANT=(fortunes gcide)
+wanted() { [[ " ${WANT[*]} " == *" $1 "* ]]; }
 
 OUT_DIR=data/corpora
 FORTUNE_DIR=/usr/share/games/fortunes
@@ -53,10 +63,10 @@ report() {
 }
 
 fortunes_out="$OUT_DIR/fortunes.txt"
-if needs_build "$fortunes_out"; then
+if wanted fortunes && needs_build "$fortunes_out"; then
   [[ -d $FORTUNE_DIR ]] || apt_install fortunes
   tmp="$fortunes_out.tmp.$$"
-  trap 'rm -f "$tmp"' EXIT
+  trap 'rm -f "$tmp" "$tmp.mix"' EXIT
   : >"$tmp"
   count=0
   while IFS= read -r -d '' f; do
@@ -68,13 +78,25 @@ if needs_build "$fortunes_out"; then
     echo "prepare_corpora: no fortune files found in $FORTUNE_DIR" >&2
     exit 1
   fi
+  perl -e '
+    use integer;
+    local $/ = "%\n";
+    my @r; my $i = 0;
+    while (my $x = <STDIN>) {
+      my $h = 2166136261;
+      for my $c (unpack("C*", $x)) { $h ^= $c; $h = ($h * 16777619) & 0xFFFFFFFF; }
+      push @r, [$h, $i++, $x];
+    }
+    print map { $_->[2] } sort { $a->[0] <=> $b->[0] || $a->[1] <=> $b->[1] } @r;
+  ' <"$tmp" >"$tmp.mix"
+  mv "$tmp.mix" "$tmp"
   mv "$tmp" "$fortunes_out"
   trap - EXIT
   echo "prepare_corpora: fortunes.txt from $count files"
 fi
 
 gcide_out="$OUT_DIR/gcide.txt"
-if needs_build "$gcide_out"; then
+if wanted gcide && needs_build "$gcide_out"; then
   [[ -f $GCIDE_DZ ]] || apt_install dict-gcide
   tmp="$gcide_out.tmp.$$"
   trap 'rm -f "$tmp"' EXIT
@@ -86,5 +108,5 @@ if needs_build "$gcide_out"; then
   echo "prepare_corpora: gcide.txt from $GCIDE_DZ"
 fi
 
-report "$fortunes_out"
-report "$gcide_out"
+if wanted fortunes; then report "$fortunes_out"; fi
+if wanted gcide; then report "$gcide_out"; fi

@@ -11,7 +11,7 @@ RUN=runs/quickstart
 scripts/setup.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"${WEFT_JOBS:-2}" --target weft
-scripts/prepare_corpora.sh
+scripts/prepare_corpora.sh fortunes
 
 start=$(date +%s)
 if [[ -f "$RUN/recipe.yaml" ]]; then

@@ -9,30 +9,6 @@ ModelRegistry& ModelRegistry::instance() {
   return r;
 }
 
-bool ModelRegistry::add(Entry e) {
-  WEFT_CHECK(!entries_.count(e.name), Error, "model registry: type '", e.name, "' is registered twice");
-  std::string n = e.name;
-  entries_.emplace(std::move(n), std::move(e));
-  return true;
-}
-
-const ModelRegistry::Entry& ModelRegistry::at(const std::string& name) const {
-  auto it = entries_.find(name);
-  if (it != entries_.end()) return it->second;
-  std::vector<std::string> names;
-  for (auto& [n, e] : entries_) names.push_back(n);
-  throw ConfigError("unknown model type '" + name + "'" + did_you_mean(name, names));
-}
-
-TypeCatalog ModelRegistry::catalog() const {
-  const ModelRegistry* self = this;
-  return [self] {
-    std::map<std::string, SchemaProvider> m;
-    for (auto& [n, e] : self->entries_) m.emplace(n, e.schema);
-    return m;
-  };
-}
-
 std::shared_ptr<LanguageModel> build_model(const ResolvedView& recipe, int64_t vocab) {
   ModelArgs a;
   a.model = recipe.at("model");

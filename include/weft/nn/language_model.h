@@ -10,6 +10,7 @@
 #include "weft/config/schema.h"
 #include "weft/config/view.h"
 #include "weft/nn/module.h"
+#include "weft/nn/type_registry.h"
 #include "weft/param/parameterization.h"
 
 namespace weft {
@@ -35,22 +36,14 @@ struct ModelArgs {
   uint64_t seed = 0;
 };
 
-class ModelRegistry {
+using ModelFactory = std::function<std::shared_ptr<LanguageModel>(const ModelArgs&)>;
+
+class ModelRegistry : public TypeRegistry<ModelFactory> {
  public:
-  using Factory = std::function<std::shared_ptr<LanguageModel>(const ModelArgs&)>;
-  struct Entry {
-    std::string name, help;
-    SchemaProvider schema;
-    Factory factory;
-  };
   static ModelRegistry& instance();
-  bool add(Entry e);
-  const Entry& at(const std::string& name) const;  // ConfigError listing known types
-  TypeCatalog catalog() const;
-  const std::map<std::string, Entry>& entries() const { return entries_; }
 
  private:
-  std::map<std::string, Entry> entries_;
+  ModelRegistry() : TypeRegistry<ModelFactory>("model type") {}
 };
 
 // Builds the model a validated recipe describes.

@@ -24,6 +24,7 @@
 #include "weft/config/schema.h"
 #include "weft/config/view.h"
 #include "weft/nn/block.h"
+#include "weft/nn/type_registry.h"
 
 namespace weft {
 
@@ -32,30 +33,17 @@ struct LayerArgs {
   BlockContext ctx;
 };
 
-// One registry per layer kind ("block" now; attention types and models later).
-class LayerRegistry {
- public:
-  using Factory = std::function<std::shared_ptr<Block>(const LayerArgs&)>;
-  struct Entry {
-    std::string name;
-    std::string help;
-    SchemaProvider schema;
-    Factory factory;
-  };
+using BlockFactory = std::function<std::shared_ptr<Block>(const LayerArgs&)>;
 
+// One registry per layer kind ("block" now; attention types later).
+class LayerRegistry : public TypeRegistry<BlockFactory> {
+ public:
+  using Factory = BlockFactory;
   static LayerRegistry& get(const std::string& kind);
   static std::vector<std::string> kinds();
 
-  bool add(Entry e);  // duplicate names throw (a build error in practice)
-  const Entry& at(const std::string& name) const;  // ConfigError with the known names otherwise
-  bool contains(const std::string& name) const { return entries_.count(name) > 0; }
-  // The known types as a config TypeCatalog (for a polymorphic `type:` section).
-  TypeCatalog catalog() const;
-  const std::map<std::string, Entry>& entries() const { return entries_; }
-
  private:
-  std::string kind_;
-  std::map<std::string, Entry> entries_;
+  explicit LayerRegistry(const std::string& kind) : TypeRegistry<BlockFactory>(kind + " type") {}
 };
 
 }  // namespace weft
