@@ -16,6 +16,7 @@ Runner add_resume(CLI::App& app);
 Runner add_eval(CLI::App& app);
 Runner add_generate(CLI::App& app);
 Runner add_inspect(CLI::App& app);
+Runner add_bench(CLI::App& app);
 Runner add_layers(CLI::App& app);
 Runner add_ops(CLI::App& app);
 

@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::vector<weft::cli::Runner> runners = {
       weft::cli::add_train(app),   weft::cli::add_resume(app),  weft::cli::add_eval(app),
-      weft::cli::add_generate(app), weft::cli::add_inspect(app), weft::cli::add_layers(app),
+      weft::cli::add_generate(app), weft::cli::add_inspect(app), weft::cli::add_bench(app),
+      weft::cli::add_layers(app),
       weft::cli::add_ops(app)};
   try {
     app.parse(argc, argv);

@@ -171,10 +171,10 @@ void Trainer::run_eval(bool final) {
   if (s_.corpus->kind() == "bytes") rec["bpb"] = round_trip(e.bits_per_token());
   metrics_.append(rec);
   write_loss_svg(metrics_.read_all(), run_dir_ / "loss.svg", "weft: " + run_dir_.filename().string());
+  char bpb[48] = "";
+  if (s_.corpus->kind() == "bytes") std::snprintf(bpb, sizeof bpb, ", %.4f bits/byte", e.bits_per_token());
   std::printf("%seval step %lld: val loss %.4f, ppl %.2f%s\n", isatty(STDOUT_FILENO) ? "\n" : "",
-              (long long)step_, e.loss, e.ppl(),
-              s_.corpus->kind() == "bytes" ? (", " + std::to_string(e.bits_per_token()).substr(0, 6) + " bits/byte").c_str()
-                                           : "");
+              (long long)step_, e.loss, e.ppl(), bpb);
   std::fflush(stdout);
 }
 

@@ -91,6 +91,21 @@ TEST_SUITE("e2e_train") {
     CHECK(g2.out == g.out);
   }
 
+  TEST_CASE("bench times training steps and reports throughput and MFU") {
+    Scratch s("bench");
+    Result r = run("bench recipes/tiny.yaml --steps 3 --warmup 1 --json", s.dir);
+    INFO(r.out);
+    REQUIRE(r.code == 0);
+    auto j = nlohmann::json::parse(r.out);
+    for (const char* k : {"tokens_per_s", "step_s", "flops_per_token", "achieved_gflops", "sgemm_peak_gflops", "mfu",
+                          "peak_rss_mb", "params"})
+      CHECK(j.contains(k));
+    CHECK(j["tokens_per_s"].get<double>() > 0);
+    CHECK(j["mfu"].get<double>() > 0);
+    CHECK(j["step_s"]["min"].get<double>() <= j["step_s"]["median"].get<double>());
+    CHECK_FALSE(fs::exists(s.dir / "runs"));  // bench writes no run folder
+  }
+
   TEST_CASE("40 straight steps equal --until 20 then resume, bit for bit") {
     Scratch s("resume");
     Result a = run("train recipes/tiny.yaml --run-dir runs/straight", s.dir);

@@ -40,6 +40,7 @@ class Trainer {
 
   int64_t step() const { return step_; }
   int64_t total_steps() const { return total_steps_; }
+  LanguageModel& model() { return *s_.model; }
 
  private:
   Trainer(Session s, std::filesystem::path run_dir);

@@ -1,0 +1,126 @@
+// weft bench RECIPE.yaml [--steps N] [--warmup N] [--set k=v]... [--json]
+// Times full training steps (forward, backward, clipping, optimizer) of a recipe's
+// model on its data after warm-up, and relates them to the sgemm peak measured
+// now, on the same thread count (MFU = achieved model FLOP/s / sgemm FLOP/s).
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <iomanip>
+#include <iostream>
+
+#include "commands.h"
+#include "weft/autograd/grad_mode.h"
+#include "weft/backend/dispatch.h"
+#include "weft/data/sampler.h"
+#include "weft/ops/ops.h"
+#include "weft/optim/clip.h"
+#include "weft/train/recipe_schema.h"
+#include "weft/train/session.h"
+
+namespace weft::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Best of a few 2048³ products through weft's own matmul (OpenBLAS underneath).
+double sgemm_peak_gflops() {
+  NoGradGuard ng;
+  Generator g(1);
+  const int64_t n = 2048;
+  Tensor a = Tensor::normal({n, n}, 0, 1, DType::f32, &g), b = Tensor::normal({n, n}, 0, 1, DType::f32, &g);
+  (void)matmul(a, b);
+  double best = 1e30;
+  for (int i = 0; i < 5; ++i) {
+    auto t0 = Clock::now();
+    (void)matmul(a, b);
+    best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+  return 2.0 * double(n) * double(n) * double(n) / best / 1e9;
+}
+
+double percentile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  return v[static_cast<size_t>(q * double(v.size() - 1) + 0.5)];
+}
+
+}  // namespace
+
+Runner add_bench(CLI::App& app) {
+  auto* cmd = app.add_subcommand("bench", "Time training steps of a recipe: tokens/s, step time, MFU, peak memory");
+  struct Opts {
+    std::string recipe;
+    std::vector<std::string> sets;
+    int64_t steps = 20, warmup = 3;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("recipe", o->recipe, "recipe file (YAML)")->required();
+  cmd->add_option("--steps", o->steps, "timed steps")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  cmd->add_option("--warmup", o->warmup, "untimed steps first")->check(CLI::Range(int64_t{0}, int64_t{1} << 20));
+  cmd->add_option("--set", o->sets, "override a recipe key");
+  cmd->add_flag("--json", o->json, "print one JSON object");
+  return [cmd, o]() -> int {
+    if (!*cmd) return -1;
+    Session s = build_session(load_and_validate_recipe(o->recipe, o->sets), true);
+    const int64_t B = s.recipe.get<int64_t>("train.batch"), accum = s.recipe.get<int64_t>("train.grad_accum");
+    const int64_t T = s.model->context_length();
+    BatchSampler sampler(*s.corpus, Split::train, B, T, s.recipe.get<uint64_t>("seed"));
+    auto params = s.model->named_parameters();
+    s.model->train();
+    auto step = [&] {
+      for (int64_t m = 0; m < accum; ++m) {
+        Batch b = sampler.next();
+        Tensor loss = s.model->loss(b.x, b.y);
+        (accum > 1 ? mul(loss, 1.0 / double(accum)) : loss).backward();
+      }
+      clip_grad_norm(params, s.clip);
+      s.optimizer->step(s.base_lr);
+      s.optimizer->zero_grad();
+    };
+    for (int64_t i = 0; i < o->warmup; ++i) step();
+    std::vector<double> times;
+    for (int64_t i = 0; i < o->steps; ++i) {
+      auto t0 = Clock::now();
+      step();
+      times.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+    }
+    const double tokens_per_step = double(B * T * accum);
+    const double med = percentile(times, 0.5);
+    const double flops = s.model->flops_per_token();
+    const double achieved = tokens_per_step / med * flops / 1e9;
+    const double peak = sgemm_peak_gflops();
+    struct rusage ru {};
+    getrusage(RUSAGE_SELF, &ru);
+    nlohmann::json out = {{"recipe", o->recipe},
+                          {"threads", cpu_num_threads()},
+                          {"params", s.model->num_parameters()},
+                          {"tokens_per_step", tokens_per_step},
+                          {"tokens_per_s", tokens_per_step / med},
+                          {"step_s", {{"min", *std::min_element(times.begin(), times.end())},
+                                      {"median", med},
+                                      {"max", *std::max_element(times.begin(), times.end())}}},
+                          {"flops_per_token", flops},
+                          {"achieved_gflops", achieved},
+                          {"sgemm_peak_gflops", peak},
+                          {"mfu", achieved / peak},
+                          {"peak_rss_mb", double(ru.ru_maxrss) / 1024.0}};
+    if (o->json) {
+      std::cout << out.dump() << "\n";
+      return 0;
+    }
+    std::cout << std::fixed << std::setprecision(1) << o->recipe << ": " << out["params"] << " parameters, "
+              << cpu_num_threads() << " threads, " << o->steps << " timed steps\n"
+              << "  tokens/s (median step)  " << tokens_per_step / med << "\n"
+              << std::setprecision(2) << "  step time ms min/median/max  " << out["step_s"]["min"].get<double>() * 1e3
+              << " / " << med * 1e3 << " / " << out["step_s"]["max"].get<double>() * 1e3 << "\n"
+              << std::setprecision(1) << "  model FLOPs/token  " << flops / 1e6 << " M\n"
+              << "  achieved  " << achieved << " GFLOP/s, sgemm peak " << peak << " GFLOP/s, MFU "
+              << std::setprecision(3) << achieved / peak << "\n"
+              << std::setprecision(1) << "  peak RSS  " << out["peak_rss_mb"].get<double>() << " MB\n";
+    return 0;
+  };
+}
+
+}  // namespace weft::cli
