@@ -4,6 +4,8 @@
 // bit-for-bit determinism.
 #include <doctest/doctest.h>
 
+#include "../support/test_util.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -77,18 +79,7 @@ Dense dense_attention(const std::vector<double>& q, const std::vector<double>& k
   return r;
 }
 
-// max |a − b| ≤ tol · max(1, max |b|)
-void check_close(const std::vector<double>& a, const std::vector<double>& b, double tol, const char* what) {
-  REQUIRE(a.size() == b.size());
-  double err = 0, mag = 1;
-  for (size_t i = 0; i < a.size(); ++i) {
-    err = std::max(err, std::abs(a[i] - b[i]));
-    mag = std::max(mag, std::abs(b[i]));
-  }
-  INFO(std::string(what) << ": max abs error " << err << ", magnitude " << mag);
-  CHECK(std::isfinite(err));
-  CHECK(err <= tol * mag);
-}
+using weft::test::check_close;
 
 struct Case {
   int64_t B, H, T, D;

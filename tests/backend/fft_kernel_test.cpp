@@ -5,6 +5,8 @@
 // a leading batch of 2×3; plus f32, multi-block channel counts and determinism.
 #include <doctest/doctest.h>
 
+#include "../support/test_util.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -26,18 +28,7 @@ constexpr double kPi = std::numbers::pi;
 
 weft::Backend& cpu() { return weft::backend_for(weft::Device::cpu()); }
 
-// max |a − b| ≤ tol · max(1, max |b|)
-void check_close(const std::vector<double>& a, const std::vector<double>& b, double tol, const char* what) {
-  REQUIRE(a.size() == b.size());
-  double err = 0, mag = 1;
-  for (size_t i = 0; i < a.size(); ++i) {
-    err = std::max(err, std::abs(a[i] - b[i]));
-    mag = std::max(mag, std::abs(b[i]));
-  }
-  INFO(std::string(what) << ": max abs error " << err << ", magnitude " << mag);
-  CHECK(std::isfinite(err));
-  CHECK(err <= tol * mag);
-}
+using weft::test::check_close;
 
 // X_k = Σ_m x_m e^{−2πikm/n} for k ≤ n/2, per row, as interleaved (re, im).
 std::vector<double> dense_rfft(const std::vector<double>& x, int64_t R, int64_t n) {

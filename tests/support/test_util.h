@@ -38,6 +38,19 @@ inline void check_values(const Tensor& t, const std::vector<double>& expect, dou
   for (size_t i = 0; i < v.size(); ++i) CHECK(v[i] == doctest::Approx(expect[i]).epsilon(tol).scale(1.0));
 }
 
+// max |a − b| ≤ tol · max(1, max |b|), with the error and magnitude in the report.
+inline void check_close(const std::vector<double>& a, const std::vector<double>& b, double tol, const char* what) {
+  REQUIRE(a.size() == b.size());
+  double err = 0, mag = 1;
+  for (size_t i = 0; i < a.size(); ++i) {
+    err = std::max(err, std::abs(a[i] - b[i]));
+    mag = std::max(mag, std::abs(b[i]));
+  }
+  INFO(std::string(what) << ": max abs error " << err << ", magnitude " << mag);
+  CHECK(std::isfinite(err));
+  CHECK(err <= tol * mag);
+}
+
 inline bool bitwise_equal(const Tensor& a, const Tensor& b) {
   if (a.shape() != b.shape() || a.dtype() != b.dtype()) return false;
   Tensor x = a.is_contiguous() ? a : a.clone(), y = b.is_contiguous() ? b : b.clone();
