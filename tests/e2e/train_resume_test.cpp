@@ -11,27 +11,20 @@ using namespace weft::e2e;
 
 namespace {
 
-std::vector<double> train_losses(const fs::path& run) {
-  std::vector<double> out;
+// One field of every train record in metrics.jsonl, in order.
+template <typename T>
+std::vector<T> train_field(const fs::path& run, const char* key) {
+  std::vector<T> out;
   std::ifstream f(run / "metrics.jsonl");
   std::string line;
   while (std::getline(f, line)) {
     auto j = nlohmann::json::parse(line);
-    if (j["kind"] == "train") out.push_back(j["loss"].get<double>());
+    if (j["kind"] == "train") out.push_back(j[key].get<T>());
   }
   return out;
 }
-
-std::vector<int64_t> train_steps(const fs::path& run) {
-  std::vector<int64_t> out;
-  std::ifstream f(run / "metrics.jsonl");
-  std::string line;
-  while (std::getline(f, line)) {
-    auto j = nlohmann::json::parse(line);
-    if (j["kind"] == "train") out.push_back(j["step"].get<int64_t>());
-  }
-  return out;
-}
+std::vector<double> train_losses(const fs::path& run) { return train_field<double>(run, "loss"); }
+std::vector<int64_t> train_steps(const fs::path& run) { return train_field<int64_t>(run, "step"); }
 
 std::string final_weights(const fs::path& run, int step = 40) {
   char name[32];
@@ -58,7 +51,8 @@ TEST_SUITE("e2e_train") {
     auto steps = train_steps(run_dir);
     REQUIRE(steps.size() == 40);
     for (int i = 0; i < 40; ++i) CHECK(steps[i] == i + 1);
-    auto first = nlohmann::json::parse(read_file(run_dir / "metrics.jsonl").substr(0, read_file(run_dir / "metrics.jsonl").find('\n')));
+    const std::string metrics = read_file(run_dir / "metrics.jsonl");
+    auto first = nlohmann::json::parse(metrics.substr(0, metrics.find('\n')));
     for (const char* k : {"step", "kind", "loss", "lr", "grad_norm", "tokens", "tokens_per_s", "elapsed_s"})
       CHECK(first.contains(k));
     // The resolved recipe is itself a valid recipe.
