@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "weft/nn/attention_registry.h"
 #include "weft/nn/language_model.h"
 #include "weft/nn/registry.h"
 
@@ -21,6 +22,11 @@ Runner add_layers(CLI::App& app) {
       for (auto& [name, e] : LayerRegistry::get(kind).entries())
         std::cout << "\n  " << name << ": " << e.help << "\n" << render_schema(e.schema(), 4);
     }
+    const AttentionRegistry& attn = AttentionRegistry::instance();
+    std::cout << "\nattention types (model.block.attn.type):\n";
+    for (auto& [name, e] : attn.entries())
+      std::cout << "\n  " << name << (attn.is_bidirectional(name) ? " [bidirectional]" : "") << ": " << e.help << "\n"
+                << render_schema(e.schema(), 4);
     return 0;
   };
 }

@@ -47,7 +47,16 @@ std::shared_ptr<Parameterization> make_standard_parameterization(const ModelShap
 
 Tensor init_parameter(const Parameterization& p, const InitRequest& r, const Shape& shape, Generator& gen) {
   if (r.role == ParamRole::norm_gain) return Tensor::ones(shape);
-  const double std = p.init_std(r);
+  if (r.base == InitBase::torch_default) {
+    WEFT_CHECK(r.fan_in > 0, ValueError, "torch_default init needs fan_in > 0");
+    const double bound = r.gain / std::sqrt(static_cast<double>(r.fan_in));
+    return Tensor::uniform(shape, -bound, bound, DType::f32, &gen);
+  }
+  if (r.base == InitBase::xavier_normal && (r.role == ParamRole::hidden_weight || r.role == ParamRole::output)) {
+    const double std = r.gain * std::sqrt(2.0 / static_cast<double>(r.fan_in + r.fan_out));
+    return Tensor::normal(shape, 0.0, std, DType::f32, &gen);
+  }
+  const double std = p.init_std(r) * r.gain;
   if (std == 0.0) return r.role == ParamRole::gain ? Tensor::ones(shape) : Tensor::zeros(shape);
   return Tensor::normal(shape, 0.0, std, DType::f32, &gen);
 }

@@ -21,11 +21,24 @@ struct ModelShape {
   int64_t d_head = 0;  // per-head width
 };
 
+// The base distribution of a weight before any gain. `param` asks the
+// parameterization (SP/µP/CompleteP); the others are what some papers' reference
+// code uses (variants.md: "Xavier-normal(g)", "torch-default Linear").
+enum class InitBase : uint8_t {
+  param,          // N(0, std²), std from the Parameterization
+  xavier_normal,  // N(0, 2/(fan_in+fan_out))
+  torch_default,  // U(−1/√fan_in, +1/√fan_in) (weights and biases)
+};
+
 struct InitRequest {
   ParamRole role;
   int64_t fan_in = 0;
   int64_t fan_out = 0;
   bool residual_output = false;  // the last projection of a residual branch
+  // A block type's init gain on top of the base (Magneto γ, DeepNorm β):
+  // multiplies the std (or the uniform bound). 1 = none.
+  double gain = 1.0;
+  InitBase base = InitBase::param;
 };
 
 class Parameterization {
@@ -55,7 +68,8 @@ struct StandardParamOptions {
 std::shared_ptr<Parameterization> make_standard_parameterization(const ModelShape& shape,
                                                                  const StandardParamOptions& opts = {});
 
-// A tensor initialised as the parameterization says for this request.
+// A tensor initialised as the request says: norm gains are ones; otherwise the
+// base distribution (by default the parameterization's N(0, std²)) times gain.
 Tensor init_parameter(const Parameterization& p, const InitRequest& r, const Shape& shape, Generator& gen);
 
 }  // namespace weft

@@ -24,6 +24,7 @@ void add_common_block_options(Schema& s) {
   s.add_number("dropout", 0.0).range(0.0, 0.95).help("residual dropout on each branch's output");
   s.add_choice("norm", {"layernorm", "rmsnorm"}, "layernorm").help("normalisation layer");
   s.add_number("norm_eps", 1e-5).min(0.0, true).max(1.0).help("epsilon of the norms");
+  add_attention_option(s);
 }
 
 PreLNOptions read_common_block_options(const ResolvedView& v) {
@@ -45,20 +46,20 @@ Schema PreLNBlock::schema() {
 }
 
 std::shared_ptr<Block> PreLNBlock::create(const LayerArgs& a) {
-  return std::make_shared<PreLNBlock>(a.ctx, read_common_block_options(a.options));
+  return std::make_shared<PreLNBlock>(a.ctx, read_common_block_options(a.options), a.options.at("attn"));
 }
 
 WEFT_REGISTER_LAYER(block, "pre_ln", PreLNBlock, "pre-LN residual block: x + Attn(LN(x)), then x + MLP(LN(x))");
 
-PreLNBlock::PreLNBlock(const BlockContext& ctx, const PreLNOptions& o) : residual_mult_(ctx.param->residual_mult()) {
+PreLNBlock::PreLNBlock(const BlockContext& ctx, const PreLNOptions& o, const ResolvedView& attn)
+    : residual_mult_(ctx.param->residual_mult()) {
   const int64_t d = ctx.shape.width;
   ln1_ = register_module("ln1", make_norm(o.norm, d, o.norm_eps));
-  AttentionLayerOptions ao;
-  ao.n_heads = ctx.n_heads;
-  ao.bias = o.attn_bias;
-  ao.dropout = o.dropout;
-  attn_ = register_module("attn", std::make_shared<CausalSelfAttention>(d, ao, *ctx.param, *ctx.init_gen,
-                                                                        ctx.dropout_gen));
+  AttentionContext ac;
+  ac.block = ctx;
+  ac.bias = o.attn_bias;
+  ac.dropout = o.dropout;
+  attn_ = register_module("attn", build_attention(attn, ac));
   ln2_ = register_module("ln2", make_norm(o.norm, d, o.norm_eps));
   MLPOptions mo = o.mlp;
   mo.dropout = o.dropout;

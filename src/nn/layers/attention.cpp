@@ -1,23 +1,43 @@
 #include "weft/nn/layers/attention.h"
 
+#include "weft/autograd/grad_mode.h"
+#include "weft/nn/blocks/pre_ln.h"
 #include "weft/ops/ops.h"
 
 namespace weft {
 
-CausalSelfAttention::CausalSelfAttention(int64_t d, const AttentionLayerOptions& o, const Parameterization& p,
-                                         Generator& init_gen, Generator* dropout_gen)
-    : opts_(o), dropout_gen_(dropout_gen) {
-  WEFT_CHECK(o.n_heads >= 1 && d % o.n_heads == 0, ShapeError, "attention: n_heads ", o.n_heads,
+namespace {
+// Multiplies columns [from, from+count) of a weight (and of its bias) by g, so
+// only the value slice of a fused qkv projection carries the block's init gain.
+void scale_columns(Linear& l, int64_t from, int64_t count, double g) {
+  if (g == 1.0) return;
+  NoGradGuard ng;
+  Tensor w = narrow(l.weight().tensor, 1, from, count);
+  w.copy_(mul(w, g));
+  if (l.bias()) {
+    Tensor b = narrow(l.bias()->tensor, 0, from, count);
+    b.copy_(mul(b, g));
+  }
+}
+}  // namespace
+
+SoftmaxAttention::SoftmaxAttention(int64_t d, const AttentionContext& ctx)
+    : n_heads_(ctx.block.n_heads), dropout_(ctx.dropout), dropout_gen_(ctx.block.dropout_gen) {
+  WEFT_CHECK(n_heads_ >= 1 && d % n_heads_ == 0, ShapeError, "attention: n_heads ", n_heads_,
              " must divide d_model ", d);
-  scale_ = p.attn_scale(d / o.n_heads);
-  qkv_ = register_module("qkv", std::make_shared<Linear>(d, 3 * d, p, init_gen,
-                                                         LinearOptions{o.bias, false, ParamRole::hidden_weight}));
-  proj_ = register_module("proj", std::make_shared<Linear>(d, d, p, init_gen,
-                                                           LinearOptions{o.bias, true, ParamRole::hidden_weight}));
+  const Parameterization& p = *ctx.block.param;
+  scale_ = p.attn_scale(d / n_heads_);
+  LinearOptions qkv{ctx.bias, false, ParamRole::hidden_weight, 1.0, ctx.init_base};
+  LinearOptions proj{ctx.bias, true, ParamRole::hidden_weight, ctx.value_out_gain, ctx.init_base};
+  // q, k and v are initialised as three d×d maps (fan_out d each), then fused.
+  qkv_ = register_module("qkv", std::make_shared<Linear>(d, 3 * d, p, *ctx.block.init_gen, qkv, d));
+  scale_columns(*qkv_, 2 * d, d, ctx.value_out_gain);
+  if (!ctx.inner_norm.empty()) inner_norm_ = register_module("inner_norm", make_norm(ctx.inner_norm, d, ctx.norm_eps));
+  proj_ = register_module("proj", std::make_shared<Linear>(d, d, p, *ctx.block.init_gen, proj));
 }
 
-Tensor CausalSelfAttention::forward(const Tensor& x) const {
-  const int64_t B = x.size(0), T = x.size(1), C = x.size(2), H = opts_.n_heads, Dh = C / H;
+Tensor SoftmaxAttention::forward(const Tensor& x) {
+  const int64_t B = x.size(0), T = x.size(1), C = x.size(2), H = n_heads_, Dh = C / H;
   // [B, T, 3, H, Dh] → q, k, v as [B, H, T, Dh]
   Tensor qkv = reshape(qkv_->forward(x), {B, T, 3, H, Dh});
   auto head = [&](int64_t i) { return contiguous(permute(squeeze(narrow(qkv, 2, i, 1), 2), {0, 2, 1, 3})); };
@@ -25,7 +45,17 @@ Tensor CausalSelfAttention::forward(const Tensor& x) const {
   ao.scale = scale_;
   Tensor y = causal_attention(head(0), head(1), head(2), ao);
   y = reshape(contiguous(permute(y, {0, 2, 1, 3})), {B, T, C});
-  return dropout(proj_->forward(y), opts_.dropout, is_training(), dropout_gen_);
+  if (inner_norm_) y = apply_norm(*inner_norm_, y);
+  return dropout(proj_->forward(y), dropout_, is_training(), dropout_gen_);
 }
+
+Schema SoftmaxAttention::schema() { return Schema(); }
+
+std::shared_ptr<Attention> SoftmaxAttention::create(const AttentionArgs& a) {
+  return std::make_shared<SoftmaxAttention>(a.ctx.block.shape.width, a.ctx);
+}
+
+WEFT_REGISTER_ATTENTION("softmax", SoftmaxAttention, true,
+                        "multi-head softmax attention (causal, fused FlashAttention-style kernel)");
 
 }  // namespace weft

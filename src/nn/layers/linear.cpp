@@ -4,11 +4,13 @@
 
 namespace weft {
 
-Linear::Linear(int64_t in, int64_t out, const Parameterization& p, Generator& gen, const LinearOptions& o) {
-  InitRequest w{o.role, in, out, o.residual_output};
+Linear::Linear(int64_t in, int64_t out, const Parameterization& p, Generator& gen, const LinearOptions& o,
+               int64_t fan_out_for_init) {
+  const int64_t fan_out = fan_out_for_init > 0 ? fan_out_for_init : out;
+  InitRequest w{o.role, in, fan_out, o.residual_output, o.init_gain, o.init_base};
   weight_ = &register_parameter("weight", init_parameter(p, w, {in, out}, gen), o.role);
   if (o.bias) {
-    InitRequest b{ParamRole::hidden_bias, in, out, o.residual_output};
+    InitRequest b{ParamRole::hidden_bias, in, fan_out, o.residual_output, o.init_gain, o.init_base};
     bias_ = &register_parameter("bias", init_parameter(p, b, {out}, gen), ParamRole::hidden_bias);
   }
 }

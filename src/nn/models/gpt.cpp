@@ -1,6 +1,7 @@
 #include "weft/nn/models/gpt.h"
 
 #include "weft/config/diagnostics.h"
+#include "weft/nn/attention_registry.h"
 #include "weft/nn/blocks/pre_ln.h"
 #include "weft/nn/registry.h"
 #include "weft/ops/ops.h"
@@ -86,6 +87,16 @@ Schema GPT::schema() {
     if (d % h != 0)
       r.error("n_heads", std::to_string(h) + " heads do not divide d_model " + std::to_string(d) +
                              " (each head needs d_model / n_heads channels)");
+    // gpt predicts the next token: an attention that mixes in later tokens would
+    // let it read the answer.
+    ResolvedView block = v.at("block");
+    if (block.has("attn")) {
+      const std::string t = block.at("attn").get<std::string>("type");
+      if (AttentionRegistry::instance().is_bidirectional(t))
+        r.error("block.attn.type", "'" + t + "' is bidirectional: each position would see future tokens, which a "
+                                   "causal language model (gpt) must not; use a causal type such as cat_causal "
+                                   "or softmax");
+    }
   });
   return s;
 }

@@ -7,7 +7,7 @@
 #include "weft/config/schema.h"
 #include "weft/nn/block.h"
 #include "weft/nn/registry.h"
-#include "weft/nn/layers/attention.h"
+#include "weft/nn/attention_registry.h"
 #include "weft/nn/layers/mlp.h"
 #include "weft/nn/layers/norms.h"
 
@@ -23,7 +23,8 @@ struct PreLNOptions {
 
 class PreLNBlock : public Block {
  public:
-  PreLNBlock(const BlockContext& ctx, const PreLNOptions& o);
+  // attn: the validated `attn:` section of the block.
+  PreLNBlock(const BlockContext& ctx, const PreLNOptions& o, const ResolvedView& attn = {});
   Tensor forward(const Tensor& x) override;
 
   // Registry hooks (`block: {type: pre_ln, ...}`).
@@ -32,12 +33,13 @@ class PreLNBlock : public Block {
 
  private:
   std::shared_ptr<Module> ln1_, ln2_;
-  std::shared_ptr<CausalSelfAttention> attn_;
+  std::shared_ptr<Attention> attn_;
   std::shared_ptr<MLP> mlp_;
   double residual_mult_;
 };
 
-// The options every standard block shares (ffn_mult, activation, bias, dropout, norm).
+// The options every standard block shares (ffn_mult, activation, bias, dropout,
+// norm, attn).
 void add_common_block_options(Schema& s);
 PreLNOptions read_common_block_options(const ResolvedView& v);
 

@@ -1,29 +1,29 @@
-// defines: CausalSelfAttention — multi-head softmax attention on the fused
-// causal_attention op (qkv projection, heads, output projection).
+// defines: SoftmaxAttention — `attn.type: softmax`, multi-head causal softmax
+// attention on the fused causal_attention op (fused qkv projection, heads,
+// optional Magneto inner norm, output projection).
 #pragma once
 
 #include <memory>
 
+#include "weft/nn/attention_registry.h"
 #include "weft/nn/layers/linear.h"
 
 namespace weft {
 
-struct AttentionLayerOptions {
-  int64_t n_heads = 1;
-  bool bias = true;
-  double dropout = 0.0;  // on the output projection (residual dropout)
-};
-
-class CausalSelfAttention : public Module {
+class SoftmaxAttention : public Attention {
  public:
-  CausalSelfAttention(int64_t d, const AttentionLayerOptions& o, const Parameterization& p, Generator& init_gen,
-                      Generator* dropout_gen);
+  SoftmaxAttention(int64_t d, const AttentionContext& ctx);
   // x [B, T, d] → [B, T, d]
-  Tensor forward(const Tensor& x) const;
+  Tensor forward(const Tensor& x) override;
+
+  static Schema schema();
+  static std::shared_ptr<Attention> create(const AttentionArgs& a);
 
  private:
   std::shared_ptr<Linear> qkv_, proj_;
-  AttentionLayerOptions opts_;
+  std::shared_ptr<Module> inner_norm_;  // Magneto Sub-LN (variants.md §1), or null
+  int64_t n_heads_;
+  double dropout_;
   double scale_;
   Generator* dropout_gen_;
 };

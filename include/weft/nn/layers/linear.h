@@ -10,11 +10,16 @@ struct LinearOptions {
   bool bias = true;
   bool residual_output = false;  // last projection of a residual branch (init scaling)
   ParamRole role = ParamRole::hidden_weight;
+  double init_gain = 1.0;             // block-type gain on the init (Magneto γ, DeepNorm β)
+  InitBase init_base = InitBase::param;
 };
 
 class Linear : public Module {
  public:
-  Linear(int64_t in, int64_t out, const Parameterization& p, Generator& gen, const LinearOptions& o = {});
+  // fan_out_for_init: the fan-out the init sees (a fused projection such as qkv
+  // is initialised as its parts; 0 = out).
+  Linear(int64_t in, int64_t out, const Parameterization& p, Generator& gen, const LinearOptions& o = {},
+         int64_t fan_out_for_init = 0);
   Tensor forward(const Tensor& x) const;
   Parameter& weight() { return *weight_; }
   Parameter* bias() { return bias_; }

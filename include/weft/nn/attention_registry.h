@@ -1,0 +1,84 @@
+// defines: Attention, AttentionContext, AttentionArgs, AttentionRegistry,
+// WEFT_REGISTER_ATTENTION — the token-mixing layer of a block, chosen by
+// `block.attn.type` (softmax, cat, cat_avgkey, cat_causal, a user's own).
+//
+// A block builds its attention through build_attention(), passing what the
+// block type decides (biases, residual dropout, Magneto's inner norm, the init
+// gain of the value/output projections for Magneto γ / DeepNorm β); the
+// attention type reads its own options from the `attn:` section.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "weft/config/schema.h"
+#include "weft/config/view.h"
+#include "weft/nn/block.h"
+#include "weft/nn/type_registry.h"
+
+namespace weft {
+
+// What the enclosing block asks of its attention layer.
+struct AttentionContext {
+  BlockContext block;
+  bool bias = true;
+  double dropout = 0.0;          // residual dropout on the output projection
+  // Init gain of the value and output projections (not query/key): Magneto's γ
+  // (variants.md §1), DeepNorm's β (§2). Multiplies the parameterization's std.
+  double value_out_gain = 1.0;
+  // Magneto Sub-LN: a norm of width d on the merged heads right before the
+  // output projection ("" = none, else layernorm | rmsnorm).
+  std::string inner_norm;
+  double norm_eps = 1e-5;
+  InitBase init_base = InitBase::param;  // base distribution of the projections
+};
+
+class Attention : public Module {
+ public:
+  // x [B, T, d] → [B, T, d] (output projection included)
+  virtual Tensor forward(const Tensor& x) = 0;
+};
+
+struct AttentionArgs {
+  ResolvedView options;  // the validated `attn:` section (defaults filled)
+  AttentionContext ctx;
+};
+
+using AttentionFactory = std::function<std::shared_ptr<Attention>(const AttentionArgs&)>;
+
+class AttentionRegistry : public TypeRegistry<AttentionFactory> {
+ public:
+  static AttentionRegistry& instance();
+  // Types that look at future tokens: a causal model refuses them (recipe error).
+  bool add_bidirectional(const std::string& name) {
+    bidirectional_.insert(name);
+    return true;
+  }
+  bool is_bidirectional(const std::string& name) const { return bidirectional_.count(name) > 0; }
+
+ private:
+  AttentionRegistry() : TypeRegistry<AttentionFactory>("attention type") {}
+  std::set<std::string> bidirectional_;
+};
+
+// Builds the attention a validated `attn:` section describes (an empty view =
+// softmax with its defaults, for blocks built in code).
+std::shared_ptr<Attention> build_attention(const ResolvedView& attn, const AttentionContext& ctx);
+
+// Adds the `attn:` polymorphic option (default softmax) to a block schema.
+void add_attention_option(Schema& block_schema);
+
+}  // namespace weft
+
+// causal: true for types that only look at earlier tokens; false marks a
+// bidirectional type that causal models refuse.
+#define WEFT_REGISTER_ATTENTION(name, Class, causal, help_text)                                           \
+  static const bool weft_registered_attention_##Class [[maybe_unused]] =                                  \
+      ::weft::AttentionRegistry::instance().add(                                                          \
+          {name, help_text, [] { return Class::schema(); },                                               \
+           [](const ::weft::AttentionArgs& a) -> std::shared_ptr<::weft::Attention> {                      \
+             return Class::create(a);                                                                     \
+           }}) &&                                                                                         \
+      ((causal) || ::weft::AttentionRegistry::instance().add_bidirectional(name))
