@@ -3,6 +3,7 @@
 // so a model swaps its block from the recipe through the registry.
 #pragma once
 
+#include "weft/config/schema.h"
 #include "weft/nn/module.h"
 #include "weft/param/parameterization.h"
 
@@ -18,6 +19,11 @@ struct BlockContext {
   Generator* init_gen = nullptr;     // parameter initialisation stream
   Generator* dropout_gen = nullptr;  // dropout stream (checkpointed by the trainer)
 };
+
+// Adds `layerdrop` (LayerDrop, variants.md §9: probability of skipping the whole
+// block in a training step; the model applies it) to a block type's schema.
+// Every block type's schema calls this once.
+void add_layerdrop_option(Schema& block_schema);
 
 class Block : public Module {
  public:

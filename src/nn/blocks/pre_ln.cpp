@@ -25,6 +25,7 @@ void add_common_block_options(Schema& s) {
   s.add_choice("norm", {"layernorm", "rmsnorm"}, "layernorm").help("normalisation layer");
   s.add_number("norm_eps", 1e-5).min(0.0, true).max(1.0).help("epsilon of the norms");
   add_attention_option(s);
+  add_layerdrop_option(s);
 }
 
 PreLNOptions read_common_block_options(const ResolvedView& v) {
