@@ -1,6 +1,7 @@
 // CPU reductions (sum/max/min over any set of dims, strided input) and cumsum.
 // Each output element accumulates its inputs in one fixed order, so results are
 // independent of the thread count.
+#include <algorithm>
 #include <limits>
 
 #include "../cpu_backend.h"
@@ -8,10 +9,59 @@
 
 namespace weft::cpu {
 
+namespace {
+
+// Sum of a contiguous [R, C] matrix over its rows (a bias gradient: the reduced
+// dims lead, the kept ones trail). Walks rows in order, so each column adds its
+// R values in exactly the order of the general path below (bit-identical), but
+// reads memory contiguously and vectorises across a block of columns.
+template <typename T>
+void sum_leading_rows(const T* x, int64_t R, int64_t C, T* out) {
+  constexpr int64_t kCols = 64;
+  const int64_t blocks = (C + kCols - 1) / kCols;
+#pragma omp parallel for schedule(static) if (R * C > kParallelGrain && blocks > 1)
+  for (int64_t blk = 0; blk < blocks; ++blk) {
+    const int64_t c0 = blk * kCols, n = std::min(kCols, C - c0);
+    double acc[kCols] = {};
+    for (int64_t r = 0; r < R; ++r) {
+      const T* row = x + r * C + c0;
+#pragma omp simd
+      for (int64_t c = 0; c < n; ++c) acc[c] += static_cast<double>(row[c]);
+    }
+    for (int64_t c = 0; c < n; ++c) out[c0 + c] = static_cast<T>(acc[c]);
+  }
+}
+
+// Whether out keeps exactly a trailing run of x's dims (the rest reduced); sets R, C.
+bool reduces_leading_dims(const Tensor& x, const Tensor& out, int64_t& R, int64_t& C) {
+  if (!x.is_contiguous()) return false;
+  R = 1;
+  C = 1;
+  bool kept_started = false;
+  for (int64_t d = 0; d < x.dim(); ++d) {
+    const int64_t n = x.shape()[d];
+    if (n == 1) continue;
+    const bool kept = out.shape()[d] != 1;
+    if (!kept && kept_started) return false;
+    kept_started = kept_started || kept;
+    (kept ? C : R) *= n;
+  }
+  return R > 1 && C > 1;
+}
+
+}  // namespace
+
 void CpuBackend::reduce(ReduceOp op, const Tensor& x, Tensor& out) {
   require_contiguous(out, "reduce", "out");
   dispatch_all(x.dtype(), "reduce", [&](auto tag) {
     using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) {
+      int64_t R = 0, C = 0;
+      if (op == ReduceOp::sum && reduces_leading_dims(x, out, R, C)) {
+        sum_leading_rows(x.data<T>(), R, C, out.data<T>());
+        return;
+      }
+    }
     using Acc = std::conditional_t<std::is_floating_point_v<T>, double, T>;
     // Split x's dims into kept (outer) and reduced (inner) index spaces.
     std::vector<int64_t> osh, ost_x, ost_o, ish, ist;
