@@ -8,6 +8,17 @@
 
 namespace weft {
 
+namespace {
+bool inner_contiguous(const Tensor& t) { return t.shape().back() <= 1 || t.strides().back() == 1; }
+
+// Head h of part `part` (0 q, 1 k, 2 v) of a contiguous packed [B, T, parts·H·D]
+// tensor, as a [B, H, T, D] view with strides (T·parts·H·D, D, parts·H·D, 1).
+Tensor packed_heads(const Tensor& t, int64_t parts, int64_t part, int64_t H) {
+  const int64_t B = t.shape()[0], T = t.shape()[1], row = t.shape()[2], D = row / (parts * H);
+  return Tensor::make_view(t, {B, H, T, D}, {T * row, D, row, 1}, t.offset() + part * H * D);
+}
+}  // namespace
+
 Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionOptions& opts) {
   const char* op = "causal_attention";
   opcheck::floating(op, q, "q");
@@ -32,7 +43,8 @@ Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, const
                " must be 1-D with one slope per head (", H, ")");
     p.alibi_slopes = s.is_contiguous() ? s.detach() : s.clone();
   }
-  auto contig = [](const Tensor& t) { return t.is_contiguous() ? t.detach() : t.clone(); };
+  // The kernel reads any [B, H, T, D] view with unit stride along D.
+  auto contig = [](const Tensor& t) { return inner_contiguous(t) ? t.detach() : t.clone(); };
   Tensor qc = contig(q), kc = contig(k), vc = contig(v);
   Tensor out = Tensor::empty(q.shape(), q.dtype(), q.device());
   Tensor lse = Tensor::empty({q.shape()[0], H, q.shape()[2]}, q.dtype(), q.device());
@@ -45,6 +57,37 @@ Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, const
     Tensor gv = Tensor::empty(qc.shape(), qc.dtype(), qc.device());
     backend_for(qc.device()).attention_backward(qc, kc, vc, os, lse, contig(g), p, gq, gk, gv);
     return {gq, gk, gv};
+  });
+}
+
+Tensor qkv_attention(const Tensor& qkv, int64_t n_heads, const AttentionOptions& opts) {
+  const char* op = "qkv_attention";
+  opcheck::floating(op, qkv, "qkv");
+  WEFT_CHECK(qkv.dim() == 3, ShapeError, op, ": qkv must be [batch, time, 3·d_model], got ", qkv.describe());
+  WEFT_CHECK(n_heads >= 1 && qkv.shape()[2] % (3 * n_heads) == 0, ShapeError, op, ": the last dim of qkv ",
+             qkv.describe(), " must be 3·n_heads·head_dim with n_heads = ", n_heads);
+  WEFT_CHECK(!opts.alibi_slopes.defined(), ValueError, op, ": alibi_slopes are not supported (use causal_attention)");
+  const int64_t B = qkv.shape()[0], T = qkv.shape()[1], C = qkv.shape()[2] / 3, H = n_heads;
+  AttentionParams p;
+  p.scale = opts.scale != 0.0 ? opts.scale : 1.0 / std::sqrt(static_cast<double>(C / H));
+  p.causal = opts.causal;
+  Tensor x = qkv.is_contiguous() ? qkv.detach() : qkv.clone();
+  Tensor out = Tensor::empty({B, T, C}, x.dtype(), x.device());
+  Tensor lse = Tensor::empty({B, H, T}, x.dtype(), x.device());
+  Tensor out_heads = packed_heads(out, 1, 0, H);
+  backend_for(x.device()).attention_forward(packed_heads(x, 3, 0, H), packed_heads(x, 3, 1, H),
+                                            packed_heads(x, 3, 2, H), p, out_heads, lse);
+  if (!should_record({qkv})) return out;
+  Tensor os = out.detach();
+  return record(op, out, {qkv}, [x, os, lse, p, H](const Tensor& g) -> std::vector<Tensor> {
+    Tensor gc = g.is_contiguous() ? g : g.clone();
+    // One buffer for dq, dk, dv in the packed layout: the kernel writes each head's slices.
+    Tensor gx = Tensor::empty(x.shape(), x.dtype(), x.device());
+    Tensor gq = packed_heads(gx, 3, 0, H), gk = packed_heads(gx, 3, 1, H), gv = packed_heads(gx, 3, 2, H);
+    backend_for(x.device()).attention_backward(packed_heads(x, 3, 0, H), packed_heads(x, 3, 1, H),
+                                               packed_heads(x, 3, 2, H), packed_heads(os, 1, 0, H), lse,
+                                               packed_heads(gc, 1, 0, H), p, gq, gk, gv);
+    return {gx};
   });
 }
 

@@ -133,6 +133,12 @@ const std::vector<GradCase>& gradcheck_cases() {
        }},
       // ---- attention ----
       {"causal_attention", "B1 H2 T5 D3", [] { return gc([](const Inputs& x) { return causal_attention(x[0], x[1], x[2]); }, {randn({1, 2, 5, 3}, 69), randn({1, 2, 5, 3}, 70), randn({1, 2, 5, 3}, 71)}); }},
+      {"qkv_attention", "B2 T5 H2 D3 packed", [] { return gc([](const Inputs& x) { return qkv_attention(x[0], 2); }, {randn({2, 5, 18}, 75)}); }},
+      {"qkv_attention", "non-causal, transposed (non-contiguous) input", [] {
+         AttentionOptions o;
+         o.causal = false;
+         return gc([o](const Inputs& x) { return qkv_attention(transpose(x[0], 0, 1), 3, o); }, {randn({4, 2, 18}, 76)});
+       }},
       {"causal_attention", "non-causal with alibi slopes", [] {
          AttentionOptions o;
          o.causal = false;

@@ -1,4 +1,4 @@
-// defines: causal_attention — fused, flash-style tiled scaled-dot-product attention.
+// defines: causal_attention, qkv_attention — fused, flash-style tiled scaled-dot-product attention.
 #pragma once
 
 #include "weft/core/tensor.h"
@@ -17,6 +17,15 @@ struct AttentionOptions {
 
 // q, k, v [B, H, T, D] → [B, H, T, D]. Memory O(B·H·T·D): the backward recomputes
 // scores per tile from the saved row log-sum-exp; no T×T matrix is kept.
+// Views with unit stride along D are read in place (no copy).
 Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionOptions& opts = {});
+
+// Multi-head self-attention straight from a fused projection: qkv [B, T, 3·H·D]
+// (q, k, v each [B, T, H, D] side by side, the layout x·W_qkv produces) →
+// [B, T, H·D] with heads merged. The same kernel as causal_attention, reading and
+// writing the packed layouts through strided views, so no head split/merge copies
+// are made forward or backward, and dq, dk, dv land in one [B, T, 3·H·D] gradient.
+// alibi_slopes are not supported here.
+Tensor qkv_attention(const Tensor& qkv, int64_t n_heads, const AttentionOptions& opts = {});
 
 }  // namespace weft

@@ -37,14 +37,10 @@ SoftmaxAttention::SoftmaxAttention(int64_t d, const AttentionContext& ctx)
 }
 
 Tensor SoftmaxAttention::forward(const Tensor& x) {
-  const int64_t B = x.size(0), T = x.size(1), C = x.size(2), H = n_heads_, Dh = C / H;
-  // [B, T, 3, H, Dh] → q, k, v as [B, H, T, Dh]
-  Tensor qkv = reshape(qkv_->forward(x), {B, T, 3, H, Dh});
-  auto head = [&](int64_t i) { return contiguous(permute(squeeze(narrow(qkv, 2, i, 1), 2), {0, 2, 1, 3})); };
   AttentionOptions ao;
   ao.scale = scale_;
-  Tensor y = causal_attention(head(0), head(1), head(2), ao);
-  y = reshape(contiguous(permute(y, {0, 2, 1, 3})), {B, T, C});
+  // [B, T, 3·d] → [B, T, d]: the packed op splits and merges heads without copies.
+  Tensor y = qkv_attention(qkv_->forward(x), n_heads_, ao);
   if (inner_norm_) y = apply_norm(*inner_norm_, y);
   return dropout(proj_->forward(y), dropout_, is_training(), dropout_gen_);
 }

@@ -60,14 +60,26 @@ inline int64_t zigzag(int64_t w, int64_t n) {
   return (w % 2 == 0) ? w / 2 : n - 1 - w / 2;
 }
 
+// Where head (b, h) of a [B, H, T, D] operand lives: any strides over B, H and T,
+// unit stride over D. The packed qkv layout [B, T, 3, H, D] (qkv_attention) and
+// the plain contiguous one are both such views, so neither is ever copied.
+struct HeadLayout {
+  int64_t sb, sh, st, H;
+  HeadLayout(const Tensor& t, const char* kernel, const char* arg)
+      : sb(t.strides()[0]), sh(t.strides()[1]), st(t.strides()[2]), H(t.shape()[1]) {
+    if (t.shape()[2] <= 1) st = std::max<int64_t>(t.shape()[3], 1);  // one row: BLAS still wants ld ≥ D
+    WEFT_CHECK(t.shape()[3] <= 1 || t.strides()[3] == 1, DeviceError, kernel, ": ", arg,
+               " needs unit stride along head_dim, got ", t.describe());
+  }
+  int64_t head(int64_t bh) const { return (bh / H) * sb + (bh % H) * sh; }
+};
+
 }  // namespace
 
 void CpuBackend::attention_forward(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionParams& p,
                                    Tensor& out, Tensor& lse) {
-  require_contiguous(q, "attention_forward", "q");
-  require_contiguous(k, "attention_forward", "k");
-  require_contiguous(v, "attention_forward", "v");
-  require_contiguous(out, "attention_forward", "out");
+  const HeadLayout lq(q, "attention_forward", "q"), lk(k, "attention_forward", "k"), lv(v, "attention_forward", "v"),
+      lo(out, "attention_forward", "out");
   require_contiguous(lse, "attention_forward", "lse");
   require_contiguous(p.alibi_slopes, "attention_forward", "alibi_slopes");
   dispatch_floating(q.dtype(), "attention_forward", [&](auto tag) {
@@ -75,7 +87,6 @@ void CpuBackend::attention_forward(const Tensor& q, const Tensor& k, const Tenso
     const int64_t B = q.shape()[0], H = q.shape()[1], Tn = q.shape()[2], D = q.shape()[3];
     const int64_t BH = B * H;
     if (BH == 0 || Tn == 0) return;
-    const int64_t ld = std::max<int64_t>(D, 1);
     const int64_t nq = (Tn + kBr - 1) / kBr;
     const T* qp = q.data<T>();
     const T* kp = k.data<T>();
@@ -97,22 +108,23 @@ void CpuBackend::attention_forward(const Tensor& q, const Tensor& k, const Tenso
       for (int64_t w = 0; w < items; ++w) {
         const int64_t bh = w / nq, h = bh % H;
         const int64_t i0 = zigzag(w % nq, nq) * kBr, br = std::min(kBr, Tn - i0);
-        const int64_t head = bh * Tn * D;
-        const T* Q = qp + head + i0 * D;
-        T* O = op + head + i0 * D;
+        const T* Q = qp + lq.head(bh) + i0 * lq.st;
+        const T* Kh = kp + lk.head(bh);
+        const T* Vh = vp + lv.head(bh);
+        T* O = op + lo.head(bh) + i0 * lo.st;
         const T slope = slopes ? slopes[h] : T(0);
         for (int64_t r = 0; r < br; ++r) {
           m_row[r] = neg_inf;
           l_row[r] = 0;
+          std::fill(O + r * lo.st, O + r * lo.st + D, T(0));
         }
-        std::fill(O, O + br * D, T(0));
         // Key tiles at or left of the diagonal only (Alg. 1 with causal skipping).
         const int64_t j_end = causal ? std::min(Tn, i0 + br) : Tn;
         for (int64_t j0 = 0; j0 < j_end; j0 += kBc) {
           const int64_t bc = std::min(kBc, Tn - j0);
           T* S = s_buf.data();
           // S = scale · Q_i K_jᵀ   (Alg. 1 line 8)
-          blas_gemm<T>(false, true, br, bc, D, scale, Q, ld, kp + head + j0 * D, ld, T(0), S, kBc);
+          blas_gemm<T>(false, true, br, bc, D, scale, Q, lq.st, Kh + j0 * lk.st, lk.st, T(0), S, kBc);
           for (int64_t r = 0; r < br; ++r) {
             const int64_t i = i0 + r;
             T* s = S + r * kBc;
@@ -122,7 +134,7 @@ void CpuBackend::attention_forward(const Tensor& q, const Tensor& k, const Tenso
 #pragma omp simd reduction(max : mt)
             for (int64_t c = 0; c < nv; ++c) mt = std::max(mt, s[c]);
             const T m_new = std::max(m_row[r], mt);
-            T* o = O + r * D;
+            T* o = O + r * lo.st;
             if (m_new == neg_inf) {  // no visible key yet: contributes nothing, stays NaN-free
               std::fill(s, s + bc, T(0));
               continue;
@@ -145,11 +157,11 @@ void CpuBackend::attention_forward(const Tensor& q, const Tensor& k, const Tenso
             }
           }
           // O += P V_j
-          blas_gemm<T>(false, false, br, D, bc, T(1), S, kBc, vp + head + j0 * D, ld, T(1), O, ld);
+          blas_gemm<T>(false, false, br, D, bc, T(1), S, kBc, Vh + j0 * lv.st, lv.st, T(1), O, lo.st);
         }
         // Alg. 1 lines 12–13: O /= l, lse = m + log l (−inf for a row with no visible key).
         for (int64_t r = 0; r < br; ++r) {
-          T* o = O + r * D;
+          T* o = O + r * lo.st;
           const T l = l_row[r];
           const T inv = l > T(0) ? T(1) / l : T(0);
 #pragma omp simd
@@ -164,22 +176,16 @@ void CpuBackend::attention_forward(const Tensor& q, const Tensor& k, const Tenso
 void CpuBackend::attention_backward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& out,
                                     const Tensor& lse, const Tensor& gout, const AttentionParams& p, Tensor& gq,
                                     Tensor& gk, Tensor& gv) {
-  require_contiguous(q, "attention_backward", "q");
-  require_contiguous(k, "attention_backward", "k");
-  require_contiguous(v, "attention_backward", "v");
-  require_contiguous(out, "attention_backward", "out");
+  const char* kn = "attention_backward";
+  const HeadLayout lq(q, kn, "q"), lk(k, kn, "k"), lv(v, kn, "v"), lo(out, kn, "out"), lgo(gout, kn, "gout"),
+      lgq(gq, kn, "gq"), lgk(gk, kn, "gk"), lgv(gv, kn, "gv");
   require_contiguous(lse, "attention_backward", "lse");
-  require_contiguous(gout, "attention_backward", "gout");
-  require_contiguous(gq, "attention_backward", "gq");
-  require_contiguous(gk, "attention_backward", "gk");
-  require_contiguous(gv, "attention_backward", "gv");
   require_contiguous(p.alibi_slopes, "attention_backward", "alibi_slopes");
   dispatch_floating(q.dtype(), "attention_backward", [&](auto tag) {
     using T = decltype(tag);
     const int64_t B = q.shape()[0], H = q.shape()[1], Tn = q.shape()[2], D = q.shape()[3];
     const int64_t BH = B * H;
     if (BH == 0 || Tn == 0) return;
-    const int64_t ld = std::max<int64_t>(D, 1);
     const T* qp = q.data<T>();
     const T* kp = k.data<T>();
     const T* vp = v.data<T>();
@@ -202,44 +208,45 @@ void CpuBackend::attention_backward(const Tensor& q, const Tensor& k, const Tens
       std::vector<T> delta(static_cast<size_t>(Tn));
 #pragma omp for schedule(static)
       for (int64_t bh = 0; bh < BH; ++bh) {
-        const int64_t head = bh * Tn * D, h = bh % H;
-        const T* Q = qp + head;
-        const T* K = kp + head;
-        const T* V = vp + head;
-        const T* dO = gop + head;
+        const int64_t h = bh % H;
+        const T* Q = qp + lq.head(bh);
+        const T* K = kp + lk.head(bh);
+        const T* V = vp + lv.head(bh);
+        const T* O = opp + lo.head(bh);
+        const T* dO = gop + lgo.head(bh);
         const T* L = lp + bh * Tn;
-        T* dQ = gqp + head;
-        T* dK = gkp + head;
-        T* dV = gvp + head;
+        T* dQ = gqp + lgq.head(bh);
+        T* dK = gkp + lgk.head(bh);
+        T* dV = gvp + lgv.head(bh);
         const T slope = slopes ? slopes[h] : T(0);
         // D_i = rowsum(dO_i ∘ O_i)   (Alg. 2 line 4)
         for (int64_t i = 0; i < Tn; ++i) {
-          const T* a = dO + i * D;
-          const T* b = opp + head + i * D;
+          const T* a = dO + i * lgo.st;
+          const T* b = O + i * lo.st;
           T s = 0;
 #pragma omp simd reduction(+ : s)
           for (int64_t d = 0; d < D; ++d) s += a[d] * b[d];
           delta[i] = s;
+          std::fill(dQ + i * lgq.st, dQ + i * lgq.st + D, T(0));
+          std::fill(dK + i * lgk.st, dK + i * lgk.st + D, T(0));
+          std::fill(dV + i * lgv.st, dV + i * lgv.st + D, T(0));
         }
-        std::fill(dQ, dQ + Tn * D, T(0));
-        std::fill(dK, dK + Tn * D, T(0));
-        std::fill(dV, dV + Tn * D, T(0));
         // Outer loop over key tiles, inner over query tiles (Alg. 2 lines 5–7).
         for (int64_t j0 = 0; j0 < Tn; j0 += kBc) {
           const int64_t bc = std::min(kBc, Tn - j0);
-          const T* Kj = K + j0 * D;
-          const T* Vj = V + j0 * D;
-          T* dKj = dK + j0 * D;
-          T* dVj = dV + j0 * D;
+          const T* Kj = K + j0 * lk.st;
+          const T* Vj = V + j0 * lv.st;
+          T* dKj = dK + j0 * lgk.st;
+          T* dVj = dV + j0 * lgv.st;
           const int64_t i_begin = causal ? (j0 / kBr) * kBr : 0;  // tiles fully above the diagonal skipped
           for (int64_t i0 = i_begin; i0 < Tn; i0 += kBr) {
             const int64_t br = std::min(kBr, Tn - i0);
-            const T* Qi = Q + i0 * D;
-            const T* dOi = dO + i0 * D;
+            const T* Qi = Q + i0 * lq.st;
+            const T* dOi = dO + i0 * lgo.st;
             T* Pt = p_buf.data();
             T* dS = ds_buf.data();
             // P = exp(scale · Q_i K_jᵀ − lse_i)   (Alg. 2 lines 9–10)
-            blas_gemm<T>(false, true, br, bc, D, scale, Qi, ld, Kj, ld, T(0), Pt, kBc);
+            blas_gemm<T>(false, true, br, bc, D, scale, Qi, lq.st, Kj, lk.st, T(0), Pt, kBc);
             for (int64_t r = 0; r < br; ++r) {
               const int64_t i = i0 + r;
               T* s = Pt + r * kBc;
@@ -255,9 +262,9 @@ void CpuBackend::attention_backward(const Tensor& q, const Tensor& k, const Tens
               for (int64_t c = nv; c < bc; ++c) s[c] = 0;
             }
             // dV_j += Pᵀ dO_i   (line 11)
-            blas_gemm<T>(true, false, bc, D, br, T(1), Pt, kBc, dOi, ld, T(1), dVj, ld);
+            blas_gemm<T>(true, false, bc, D, br, T(1), Pt, kBc, dOi, lgo.st, T(1), dVj, lgv.st);
             // dP = dO_i V_jᵀ   (line 12)
-            blas_gemm<T>(false, true, br, bc, D, T(1), dOi, ld, Vj, ld, T(0), dS, kBc);
+            blas_gemm<T>(false, true, br, bc, D, T(1), dOi, lgo.st, Vj, lv.st, T(0), dS, kBc);
             // dS = P ∘ (dP − D_i)   (line 13)
             for (int64_t r = 0; r < br; ++r) {
               const T* pr = Pt + r * kBc;
@@ -267,8 +274,8 @@ void CpuBackend::attention_backward(const Tensor& q, const Tensor& k, const Tens
               for (int64_t c = 0; c < bc; ++c) dr[c] = pr[c] * (dr[c] - di);
             }
             // dQ_i += scale · dS K_j;  dK_j += scale · dSᵀ Q_i   (lines 14–15)
-            blas_gemm<T>(false, false, br, D, bc, scale, dS, kBc, Kj, ld, T(1), dQ + i0 * D, ld);
-            blas_gemm<T>(true, false, bc, D, br, scale, dS, kBc, Qi, ld, T(1), dKj, ld);
+            blas_gemm<T>(false, false, br, D, bc, scale, dS, kBc, Kj, lk.st, T(1), dQ + i0 * lgq.st, lgq.st);
+            blas_gemm<T>(true, false, bc, D, br, scale, dS, kBc, Qi, lq.st, T(1), dKj, lgk.st);
           }
         }
       }
