@@ -75,4 +75,30 @@ TEST_SUITE("param") {
     CHECK(!weights("a").empty());
     CHECK(weights("a") == weights("b"));
   }
+
+  TEST_CASE("weft train --activations writes mean |activation| per step for the embedding, each block, the logits") {
+    Scratch s("param_activations");
+    Result r =
+        run("train recipes/tiny.yaml --run-dir runs/c --activations act.jsonl --set train.steps=6"
+            " --set train.eval_every=0 --set param.type=completep --set param.base_width=32"
+            " --set param.base_depth=1",
+            s.dir);
+    INFO(r.out);
+    REQUIRE(r.code == 0);
+    std::istringstream lines(read_file(s.dir / "act.jsonl"));
+    std::string line;
+    int n = 0;
+    while (std::getline(lines, line)) {
+      auto j = nlohmann::json::parse(line);
+      CHECK(j["step"] == ++n);
+      for (const char* k : {"embed", "blocks.0", "blocks.1", "logits"}) {
+        CAPTURE(k);
+        REQUIRE(j.contains(k));
+        CHECK(j[k].get<double>() > 0);
+      }
+      CHECK(j.size() == 5);
+    }
+    CHECK(n == 6);
+    CHECK(run("train recipes/tiny.yaml --run-dir runs/d --activations no/such/dir/a.jsonl", s.dir).code != 0);
+  }
 }

@@ -9,6 +9,7 @@
 
 #include "weft/config/schema.h"
 #include "weft/config/view.h"
+#include "weft/nn/activation_probe.h"
 #include "weft/nn/module.h"
 #include "weft/nn/type_registry.h"
 #include "weft/param/parameterization.h"
@@ -30,6 +31,12 @@ class LanguageModel : public Module {
   // The parameterization the model was built with (param/); build_model assigns
   // every parameter's optimizer multipliers from it.
   virtual const Parameterization& parameterization() const = 0;
+  // Records activation statistics of every later forward into `probe`
+  // (nn/activation_probe.h); nullptr stops it. The caller owns the probe.
+  void set_activation_probe(ActivationProbe* probe) { probe_ = probe; }
+
+ protected:
+  ActivationProbe* probe_ = nullptr;
 };
 
 struct ModelArgs {
