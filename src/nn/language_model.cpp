@@ -52,24 +52,20 @@ TypeCatalog param_types() {
 std::shared_ptr<Parameterization> build_parameterization(const ResolvedView& param, const ModelShape& shape) {
   const std::string type = param.get<std::string>("type");
   CompletePOptions c;
-  c.name = type;
-  c.init_std = param.get<double>("init_std");
-  c.input_mult = param.get<double>("input_mult");
-  c.output_mult = param.get<double>("output_mult");
-  c.attn_scale = parse_attn_scale(param.get<std::string>("attn_scale"));
   if (type == "sp") {
-    // The table at the model's own shape (m_N = m_L = 1) plus GPT-2's residual init.
-    c.base_width = shape.width;
-    c.base_depth = shape.depth;
-    c.scale_residual_init = param.get<bool>("scale_residual_init");
-    c.eps_scaling = false;
+    c = standard_options(shape, {param.get<double>("init_std"), param.get<bool>("scale_residual_init")});
   } else {
+    c.name = type;
+    c.init_std = param.get<double>("init_std");
     c.base_width = param.get<int64_t>("base_width");
     c.eps_scaling = param.get<bool>("eps_scaling");
     // µP is the table with m_L = 1 (variants.md §7: "param.type: mup (α ignored, m_L = 1)").
     c.base_depth = type == "completep" ? param.get<int64_t>("base_depth") : shape.depth;
     c.alpha = type == "completep" ? param.get<double>("alpha") : 1.0;
   }
+  c.input_mult = param.get<double>("input_mult");
+  c.output_mult = param.get<double>("output_mult");
+  c.attn_scale = parse_attn_scale(param.get<std::string>("attn_scale"));
   return make_complete_p_parameterization(shape, c);
 }
 

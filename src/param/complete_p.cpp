@@ -113,8 +113,7 @@ std::shared_ptr<Parameterization> make_complete_p_parameterization(const ModelSh
   return std::make_shared<CompleteP>(shape, o);
 }
 
-std::shared_ptr<Parameterization> make_standard_parameterization(const ModelShape& shape,
-                                                                 const StandardParamOptions& opts) {
+CompletePOptions standard_options(const ModelShape& shape, const StandardParamOptions& opts) {
   CompletePOptions o;
   o.name = "sp";
   o.base_width = shape.width;  // m_N = m_L = 1: every multiplier is exactly 1
@@ -123,7 +122,12 @@ std::shared_ptr<Parameterization> make_standard_parameterization(const ModelShap
   o.scale_residual_init = opts.scale_residual_init;
   o.attn_scale = AttnScale::inv_sqrt_dh;
   o.eps_scaling = false;
-  return make_complete_p_parameterization(shape, o);
+  return o;
+}
+
+std::shared_ptr<Parameterization> make_standard_parameterization(const ModelShape& shape,
+                                                                 const StandardParamOptions& opts) {
+  return make_complete_p_parameterization(shape, standard_options(shape, opts));
 }
 
 }  // namespace weft

@@ -46,6 +46,10 @@ struct CompletePOptions {
   bool eps_scaling = true;
 };
 
+// SP as table options: base = the model's own shape (m_N = m_L = 1), GPT-2's
+// residual init scaling as `o` says, 1/√d_h attention, no ε scaling.
+CompletePOptions standard_options(const ModelShape& shape, const StandardParamOptions& o);
+
 // Throws ValueError for non-positive bases, α outside [½, 1], or a non-positive
 // init std or multiplier.
 std::shared_ptr<Parameterization> make_complete_p_parameterization(const ModelShape& shape,
