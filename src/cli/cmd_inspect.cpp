@@ -1,12 +1,17 @@
 // weft inspect RECIPE.yaml|RUN_DIR|CHECKPOINT [--set k=v]... [--json]
-// The resolved recipe, a parameter table (name, shape, count), the total and FLOPs per token.
+// The resolved recipe, a parameter table (name, shape, count, and from the
+// parameterization: group, init std, lr / wd / eps multipliers), the model's
+// residual / output / input multipliers, the total and FLOPs per token.
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <sstream>
 
 #include "commands.h"
 #include "weft/checkpoint/checkpoint.h"
 #include "weft/data/text_dataset.h"
+#include "weft/optim/optimizer.h"
+#include "weft/param/multipliers.h"
 #include "weft/train/recipe_schema.h"
 #include "weft/train/session.h"
 
@@ -45,16 +50,30 @@ Runner add_inspect(CLI::App& app) {
                     .vocab_size();
       model = build_model(recipe.view(), vocab);
     }
+    // Multipliers as build_model assigned them from the recipe (param/multipliers.h).
+    const Parameterization& pz = model->parameterization();
     nlohmann::json params = nlohmann::json::array();
-    for (auto& [name, p] : model->named_parameters())
-      params.push_back({{"name", name},
-                        {"shape", p->tensor.shape()},
-                        {"count", p->tensor.numel()},
-                        {"role", std::string(role_name(p->role))}});
+    for (const PlacedParameter& pp : placed_parameters(*model)) {
+      const Parameter& p = *pp.param;
+      params.push_back({{"name", pp.name},
+                        {"shape", p.tensor.shape()},
+                        {"count", p.tensor.numel()},
+                        {"role", std::string(role_name(p.role))},
+                        {"group", group_name(param_group(pp.request))},
+                        {"init_std", p.init_std},
+                        {"lr_mult", p.lr_mult},
+                        {"wd_mult", p.wd_mult},
+                        {"decays", role_decays_by_default(p.role)},
+                        {"eps_mult", p.eps_mult}});
+    }
     const int64_t total = model->num_parameters();
     if (o->json) {
       nlohmann::json out = {{"recipe", dump_resolved(recipe)},
                             {"params", params},
+                            {"param_type", pz.name()},
+                            {"residual_mult", pz.residual_mult()},
+                            {"output_mult", pz.output_mult()},
+                            {"input_mult", pz.input_mult()},
                             {"total_params", total},
                             {"flops_per_token", model->flops_per_token()},
                             {"recipe_hash", recipe_hash(recipe)}};
@@ -64,15 +83,30 @@ Runner add_inspect(CLI::App& app) {
     std::cout << "# resolved recipe (hash " << recipe_hash(recipe) << ")\n" << dump_resolved(recipe) << "\n";
     size_t w = 4;
     for (auto& p : params) w = std::max(w, p["name"].get<std::string>().size());
-    std::cout << std::left << std::setw(static_cast<int>(w) + 2) << "name" << std::setw(18) << "shape"
-              << std::right << std::setw(12) << "count" << "\n";
+    std::cout << std::left << std::setw(static_cast<int>(w) + 2) << "name" << std::setw(16) << "shape" << std::right
+              << std::setw(10) << "count" << "  " << std::left << std::setw(14) << "group" << std::right
+              << std::setw(10) << "init_std" << std::setw(10) << "lr_mult" << std::setw(10) << "wd_mult"
+              << std::setw(10) << "eps_mult" << "\n";
+    auto num = [](double v) {
+      std::ostringstream s;
+      s << std::setprecision(4) << v;
+      return s.str();
+    };
     for (auto& p : params) {
       std::string shape = "[";
       for (size_t i = 0; i < p["shape"].size(); ++i) shape += (i ? ", " : "") + std::to_string(p["shape"][i].get<int64_t>());
       shape += "]";
-      std::cout << std::left << std::setw(static_cast<int>(w) + 2) << p["name"].get<std::string>() << std::setw(18)
-                << shape << std::right << std::setw(12) << p["count"].get<int64_t>() << "\n";
+      // The optimizer's role mask (optimizer.h) turns decay off for this role whatever wd_mult says.
+      const std::string wd = num(p["wd_mult"].get<double>()) + (p["decays"].get<bool>() ? "" : "*");
+      std::cout << std::left << std::setw(static_cast<int>(w) + 2) << p["name"].get<std::string>() << std::setw(16)
+                << shape << std::right << std::setw(10) << p["count"].get<int64_t>() << "  " << std::left
+                << std::setw(14) << p["group"].get<std::string>() << std::right << std::setw(10)
+                << num(p["init_std"].get<double>()) << std::setw(10) << num(p["lr_mult"].get<double>())
+                << std::setw(10) << wd << std::setw(10) << num(p["eps_mult"].get<double>()) << "\n";
     }
+    std::cout << "parameterization " << pz.name() << ": residual_mult " << num(pz.residual_mult()) << ", output_mult "
+              << num(pz.output_mult()) << ", input_mult " << num(pz.input_mult())
+              << " (* = not decayed: the optimizer's default role mask)\n";
     std::cout << "total parameters: " << total << "\n"
               << "training FLOPs per token: " << std::setprecision(4) << model->flops_per_token() << "\n";
     return 0;

@@ -1,4 +1,5 @@
 // weft train RECIPE.yaml [--run-dir DIR] [--set key.path=value]... [--device cpu|cuda] [--until STEP]
+//            [--activations FILE.jsonl]
 #include <filesystem>
 #include <iostream>
 
@@ -14,6 +15,7 @@ Runner add_train(CLI::App& app) {
     std::string recipe, run_dir, device;
     std::vector<std::string> sets;
     int64_t until = -1;
+    std::string activations;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("recipe", o->recipe, "recipe file (YAML)")->required();
@@ -21,6 +23,9 @@ Runner add_train(CLI::App& app) {
   cmd->add_option("--set", o->sets, "override a recipe key: --set optim.lr=1e-3 (repeatable; YAML values)");
   cmd->add_option("--device", o->device, "cpu | cuda (overrides the recipe's device)");
   cmd->add_option("--until", o->until, "stop after this step with a checkpoint (the schedule keeps the full length)");
+  cmd->add_option("--activations", o->activations,
+                  "write mean |activation| of the embedding, each block and the logits per step to this JSONL file "
+                  "(coordinate checks: scripts/coord_check.sh)");
   return [cmd, o]() -> int {
     if (!*cmd) return -1;
     std::vector<std::string> sets = o->sets;
@@ -38,6 +43,7 @@ Runner add_train(CLI::App& app) {
     std::cout << "weft train: " << o->recipe << " -> " << run_dir.string() << " (" << s.model->num_parameters()
               << " parameters, " << s.corpus->total_tokens() << " tokens of " << s.corpus->kind() << " data)\n";
     Trainer t = Trainer::start(std::move(s), run_dir);
+    if (!o->activations.empty()) t.log_activations(o->activations);
     return t.run(o->until >= 0 ? std::optional<int64_t>(o->until) : std::nullopt);
   };
 }

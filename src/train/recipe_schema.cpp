@@ -81,6 +81,12 @@ Schema recipe_schema() {
     if (s.get<int64_t>("warmup") > steps)
       r.error("schedule.warmup", "warm-up of " + std::to_string(s.get<int64_t>("warmup")) +
                                      " steps is longer than train.steps " + std::to_string(steps));
+    // The µP/CompleteP learning-rate, decay and ε multipliers are Adam's (variants.md §7).
+    const std::string param = v.get<std::string>("param.type");
+    if (param != "sp" && v.get<std::string>("optim.type") != "adamw")
+      r.error("param.type", "'" + param + "' scales AdamW's learning rate, weight decay and epsilon per group; "
+                            "its table does not hold for optim.type '" + v.get<std::string>("optim.type") +
+                            "' (use adamw or param.type sp)");
     if (v.get<double>("data.val_fraction") + v.get<double>("data.test_fraction") >= 0.9)
       r.error("data.val_fraction", "val_fraction + test_fraction leave less than 10% of the corpus for training");
   });

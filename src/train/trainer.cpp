@@ -178,6 +178,11 @@ void Trainer::run_eval(bool final) {
   std::fflush(stdout);
 }
 
+void Trainer::log_activations(const std::filesystem::path& file) {
+  activation_log_ = std::make_unique<std::ofstream>(file, std::ios::trunc);
+  WEFT_CHECK(activation_log_->good(), DataError, "cannot write the activation log ", file.string());
+}
+
 int Trainer::run(std::optional<int64_t> until) {
   SignalScope signals;
   const Recipe& r = s_.recipe;
@@ -201,9 +206,12 @@ int Trainer::run(std::optional<int64_t> until) {
   while (step_ < stop_at) {
     const double lr = schedule_lr(s_.base_lr, step_, s_.schedule);
     double loss_sum = 0;
+    ActivationProbe probe;
     for (int64_t m = 0; m < accum; ++m) {
       Batch b = sampler_->next();
+      if (m == 0 && activation_log_) s_.model->set_activation_probe(&probe);
       Tensor loss = s_.model->loss(b.x, b.y);
+      s_.model->set_activation_probe(nullptr);
       loss_sum += loss.item();
       (accum > 1 ? mul(loss, 1.0 / static_cast<double>(accum)) : loss).backward();
       window_tokens += b.y.numel();
@@ -218,6 +226,11 @@ int Trainer::run(std::optional<int64_t> until) {
     s_.optimizer->step(lr);
     s_.optimizer->zero_grad();
     ++step_;
+    if (activation_log_) {
+      nlohmann::ordered_json line = {{"step", step_}};
+      for (const auto& [name, v] : probe.values()) line[name] = round_trip(v);
+      *activation_log_ << line.dump() << "\n" << std::flush;
+    }
     elapsed_s_ = elapsed0 + std::chrono::duration<double>(Clock::now() - t_start).count();
 
     if (step_ % log_every == 0 || step_ == stop_at) {

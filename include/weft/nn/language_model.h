@@ -9,6 +9,7 @@
 
 #include "weft/config/schema.h"
 #include "weft/config/view.h"
+#include "weft/nn/activation_probe.h"
 #include "weft/nn/module.h"
 #include "weft/nn/type_registry.h"
 #include "weft/param/parameterization.h"
@@ -27,6 +28,15 @@ class LanguageModel : public Module {
   virtual double flops_per_token() const = 0;
   // The dropout stream (checkpointed by the trainer so resume is exact).
   virtual Generator& dropout_generator() = 0;
+  // The parameterization the model was built with (param/); build_model assigns
+  // every parameter's optimizer multipliers from it.
+  virtual const Parameterization& parameterization() const = 0;
+  // Records activation statistics of every later forward into `probe`
+  // (nn/activation_probe.h); nullptr stops it. The caller owns the probe.
+  void set_activation_probe(ActivationProbe* probe) { probe_ = probe; }
+
+ protected:
+  ActivationProbe* probe_ = nullptr;
 };
 
 struct ModelArgs {
@@ -46,11 +56,12 @@ class ModelRegistry : public TypeRegistry<ModelFactory> {
   ModelRegistry() : TypeRegistry<ModelFactory>("model type") {}
 };
 
-// Builds the model a validated recipe describes.
+// Builds the model a validated recipe describes, with every parameter's
+// lr/wd/eps multipliers set from its parameterization (param/multipliers.h).
 std::shared_ptr<LanguageModel> build_model(const ResolvedView& recipe, int64_t vocab);
 
-// The `param:` section's types (sp now; mup and completep later) and the
-// parameterization the validated section selects.
+// The `param:` section's types (sp, mup, completep; variants.md §7) and the
+// parameterization the validated section selects for a model of this shape.
 TypeCatalog param_types();
 std::shared_ptr<Parameterization> build_parameterization(const ResolvedView& param, const ModelShape& shape);
 

@@ -28,10 +28,15 @@ ParamRole parse_role(std::string_view s);
 struct Parameter {
   Tensor tensor;  // leaf, requires_grad
   ParamRole role = ParamRole::hidden_weight;
-  // Multipliers set by the parameterization (param/); the optimizer applies them.
+  // Multipliers set by the parameterization once the model is built
+  // (param/multipliers.h: assign_multipliers); the optimizer applies them. They
+  // are derived from the recipe, never stored in a checkpoint.
   double lr_mult = 1.0;
   double wd_mult = 1.0;
   double eps_mult = 1.0;
+  // The std of the distribution it was initialised from (param/: init_std_of;
+  // 0 for constants such as norm gains), for `weft inspect`.
+  double init_std = 0.0;
 };
 
 }  // namespace weft

@@ -1,11 +1,36 @@
-// defines: Parameterization — per-parameter init std and multipliers, and the
-// model-level residual / output multipliers (ARCHITECTURE.md "param").
+// defines: ModelShape, InitBase, InitRequest, ParamGroup, Parameterization,
+// make_standard_parameterization, init_std_of, init_parameter — per-parameter
+// init std and optimizer multipliers, and the model-level residual / output /
+// input multipliers and attention scale (ARCHITECTURE.md "param").
 //
 // Layers never hard-code an init std: they ask the model's Parameterization,
-// naming the parameter's role and fans. The standard parameterization (SP) is
-// GPT-2's: N(0, init_std²) for matrices and embeddings, with the output
-// projections of residual branches scaled by 1/√(2·n_layers); zero biases; unit
-// norm gains. µP and CompleteP (variants.md §7) plug in as other implementations.
+// naming the parameter's role and fans. One implementation, CompleteP's table
+// (Dey et al. 2025, variants.md §7; complete_p.h), serves the three `param.type`s:
+//   sp        m_N = m_L = 1: GPT-2's N(0, init_std²) for matrices and embeddings,
+//             residual output projections × 1/√(2·n_layers); every multiplier 1.
+//   mup       µP: the table with m_L = 1.
+//   completep the table with depth exponent α.
+// The optimizer multipliers are written into each Parameter once, after the
+// model is built (param/multipliers.h); the optimizers read them at every step.
+//
+// Composition with a block type's init gain (Magneto γ, variants.md §1; DeepNorm
+// β, §2): the block passes it as InitRequest::gain, which multiplies whatever
+// the base distribution gives.
+//   - base = param: std = gain × init_std(request). Under µP/CompleteP the hidden
+//     std σ_base/√m_N is scaled by γ or β; the table's width scaling is kept and
+//     the block's (depth-dependent) gain sits on top.
+//   - base = xavier_normal / torch_default (those papers' reference inits, the
+//     blocks' default): the std comes from the fans alone (2/(fan_in+fan_out),
+//     1/fan_in) times the gain; σ_base and the 1/m_N init scaling are NOT used.
+//     Such fan-based inits shrink with width like µP's hidden init does, but not
+//     with the same constant, so set the block's base_init to `param` when the
+//     init should follow the table.
+//   In every case the lr / weight-decay / ε multipliers, the residual multiplier
+//   m_L^{−α} and the logit multiplier still apply. DeepNorm's β (∝ L^{−1/4}) and
+//   Magneto's γ (∝ √log L) are themselves depth corrections: combined with
+//   CompleteP's m_L^{−α} branch scaling the depth is corrected twice, so the
+//   optimum no longer transfers across depth by construction (variants.md §7
+//   pitfalls); weft allows it but does not claim transfer for it.
 #pragma once
 
 #include <memory>
@@ -30,6 +55,7 @@ enum class InitBase : uint8_t {
   torch_default,  // U(−1/√fan_in, +1/√fan_in) (weights and biases)
 };
 
+// What a parameter is, for the parameterization: its init and its multipliers.
 struct InitRequest {
   ParamRole role;
   int64_t fan_in = 0;
@@ -39,7 +65,22 @@ struct InitRequest {
   // multiplies the std (or the uniform bound). 1 = none.
   double gain = 1.0;
   InitBase base = InitBase::param;
+  // A norm or gain outside every block (the final LN): the CompleteP table gives
+  // it η_base, while norms inside blocks get η_base·m_L^{α−1}.
+  bool outside_blocks = false;
 };
+
+// The rows of the CompleteP table (variants.md §7) a parameter falls in.
+enum class ParamGroup : uint8_t {
+  embedding,      // token/position embeddings (a tied head is the embedding)
+  block_norm,     // norm gains/biases and other gains inside blocks
+  hidden_weight,  // matrices (q, k, v, o, fc1, fc2, ...)
+  hidden_bias,    // their biases
+  final_norm,     // norms and gains outside the blocks
+  output,         // an untied unembedding
+};
+ParamGroup param_group(const InitRequest& r);
+const char* group_name(ParamGroup g);  // "embedding", "block_norm", ...
 
 class Parameterization {
  public:
@@ -47,6 +88,7 @@ class Parameterization {
   virtual std::string name() const = 0;
   // Standard deviation of the normal init (0 = zeros; norm gains are ones regardless).
   virtual double init_std(const InitRequest& r) const = 0;
+  // Multipliers of the optimizer's lr, weight decay and AdamW ε for this parameter.
   virtual double lr_mult(const InitRequest& r) const = 0;
   virtual double wd_mult(const InitRequest& r) const = 0;
   virtual double eps_mult(const InitRequest& r) const = 0;
@@ -60,6 +102,14 @@ class Parameterization {
   virtual double attn_scale(int64_t d_head) const = 0;
 };
 
+// `param.attn_scale`: 1/d_h (µP, Yang et al. 2021; the CompleteP reference code)
+// or 1/√d_h (Vaswani et al. 2017).
+enum class AttnScale : uint8_t { inv_dh, inv_sqrt_dh };
+AttnScale parse_attn_scale(const std::string& s);  // "inv_dh" | "inv_sqrt_dh"; ValueError otherwise
+double attn_scale_value(AttnScale s, int64_t d_head);
+
+// The standard parameterization: CompleteP's table at m_N = m_L = 1 (so every
+// multiplier is 1) plus GPT-2's residual init scaling. Defined in complete_p.cpp.
 struct StandardParamOptions {
   double init_std = 0.02;
   bool scale_residual_init = true;  // GPT-2: residual output projections × 1/√(2L)
@@ -67,6 +117,10 @@ struct StandardParamOptions {
 
 std::shared_ptr<Parameterization> make_standard_parameterization(const ModelShape& shape,
                                                                  const StandardParamOptions& opts = {});
+
+// The std of the distribution init_parameter() draws from for this request
+// (uniform: bound/√3; 0 for constants). Layers record it in Parameter::init_std.
+double init_std_of(const Parameterization& p, const InitRequest& r);
 
 // A tensor initialised as the request says: norm gains are ones; otherwise the
 // base distribution (by default the parameterization's N(0, std²)) times gain.

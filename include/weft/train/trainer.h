@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
+#include <memory>
 #include <optional>
 
 #include "weft/data/sampler.h"
@@ -38,6 +40,12 @@ class Trainer {
   // checkpoint). A non-finite loss throws TrainingDiverged naming the step.
   int run(std::optional<int64_t> until = std::nullopt);
 
+  // From now on, appends one JSON line per step to `file` (truncated first):
+  // {"step": s, "embed": v, "blocks.0": v, ..., "logits": v}, the mean |x| of
+  // each activation in step s's first micro-batch forward (nn/activation_probe.h;
+  // coordinate checks, variants.md §7). Throws DataError when it cannot be opened.
+  void log_activations(const std::filesystem::path& file);
+
   int64_t step() const { return step_; }
   int64_t total_steps() const { return total_steps_; }
   LanguageModel& model() { return *s_.model; }
@@ -52,6 +60,7 @@ class Trainer {
   std::filesystem::path run_dir_;
   std::unique_ptr<BatchSampler> sampler_;
   MetricsLog metrics_;
+  std::unique_ptr<std::ofstream> activation_log_;
   int64_t step_ = 0, tokens_ = 0, total_steps_ = 0;
   double elapsed_s_ = 0;
 };

@@ -9,9 +9,11 @@ Linear::Linear(int64_t in, int64_t out, const Parameterization& p, Generator& ge
   const int64_t fan_out = fan_out_for_init > 0 ? fan_out_for_init : out;
   InitRequest w{o.role, in, fan_out, o.residual_output, o.init_gain, o.init_base};
   weight_ = &register_parameter("weight", init_parameter(p, w, {in, out}, gen), o.role);
+  weight_->init_std = init_std_of(p, w);
   if (o.bias) {
     InitRequest b{ParamRole::hidden_bias, in, fan_out, o.residual_output, o.init_gain, o.init_base};
     bias_ = &register_parameter("bias", init_parameter(p, b, {out}, gen), ParamRole::hidden_bias);
+    bias_->init_std = init_std_of(p, b);
   }
 }
 

@@ -53,10 +53,15 @@ Tensor GPT::forward(const Tensor& ids) {
   Tensor x = add(tok_->forward(ids), pos_->forward(pos_ids));
   if (param_->input_mult() != 1.0) x = mul(x, param_->input_mult());
   x = dropout(x, cfg_.embed_dropout, is_training(), &dropout_gen_);
-  for (auto& b : blocks_) x = b->forward(x);
+  if (probe_) probe_->record("embed", x);
+  for (size_t i = 0; i < blocks_.size(); ++i) {
+    x = blocks_[i]->forward(x);
+    if (probe_) probe_->record("blocks." + std::to_string(i), x);
+  }
   x = apply_norm(*ln_f_, x);
   Tensor logits = head_ ? head_->forward(x) : matmul(x, transpose(tok_->weight().tensor, 0, 1));
   if (param_->output_mult() != 1.0) logits = mul(logits, param_->output_mult());
+  if (probe_) probe_->record("logits", logits);
   return logits;
 }
 

@@ -42,7 +42,7 @@ class GPT : public LanguageModel {
   double flops_per_token() const override;
   Generator& dropout_generator() override { return dropout_gen_; }
   const GPTConfig& config() const { return cfg_; }
-  const Parameterization& parameterization() const { return *param_; }
+  const Parameterization& parameterization() const override { return *param_; }
 
   // Registry hooks (`model: {type: gpt, ...}`).
   static Schema schema();
