@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "weft/config/schema.h"
 #include "weft/config/view.h"
@@ -27,6 +28,20 @@ class LanguageModel : public Module {
   virtual double flops_per_token() const = 0;
   // The dropout stream (checkpointed by the trainer so resume is exact).
   virtual Generator& dropout_generator() = 0;
+
+  // The trainer's step counter, set before each optimizer step: LayerDrop keys
+  // its per-step draws on it (variants.md §9), so a resumed run redraws nothing.
+  void set_step(int64_t step) { step_ = step; }
+  int64_t step() const { return step_; }
+
+  // Layer pruning at inference (variants.md §9): the number of blocks, and
+  // which of them the forward runs (sorted block indices; empty = all). The
+  // default refuses: a model type opts in.
+  virtual int64_t num_blocks() const { return 0; }
+  virtual void set_kept_blocks(const std::vector<int64_t>& keep);
+
+ protected:
+  int64_t step_ = 0;
 };
 
 struct ModelArgs {
