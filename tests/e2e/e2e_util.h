@@ -11,6 +11,9 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace weft::e2e {
 
@@ -45,6 +48,28 @@ inline void write_file(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());
   std::ofstream f(p, std::ios::binary | std::ios::trunc);
   f << text;
+}
+
+// One field of every train record in RUN/metrics.jsonl, in order.
+template <typename T>
+std::vector<T> train_field(const fs::path& run, const char* key) {
+  std::vector<T> out;
+  std::ifstream f(run / "metrics.jsonl");
+  std::string line;
+  while (std::getline(f, line)) {
+    auto j = nlohmann::json::parse(line);
+    if (j["kind"] == "train") out.push_back(j[key].get<T>());
+  }
+  return out;
+}
+inline std::vector<double> train_losses(const fs::path& run) { return train_field<double>(run, "loss"); }
+inline std::vector<int64_t> train_steps(const fs::path& run) { return train_field<int64_t>(run, "step"); }
+
+// RUN/checkpoints/step_N/model.safetensors, as bytes.
+inline std::string final_weights(const fs::path& run, int step = 40) {
+  char name[32];
+  std::snprintf(name, sizeof name, "step_%08d", step);
+  return read_file(run / "checkpoints" / name / "model.safetensors");
 }
 
 // A scratch folder with data/tiny.txt (~60 KB of generated English-like text)

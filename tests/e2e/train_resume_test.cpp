@@ -2,37 +2,11 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "e2e_util.h"
 
 using namespace weft::e2e;
-
-namespace {
-
-// One field of every train record in metrics.jsonl, in order.
-template <typename T>
-std::vector<T> train_field(const fs::path& run, const char* key) {
-  std::vector<T> out;
-  std::ifstream f(run / "metrics.jsonl");
-  std::string line;
-  while (std::getline(f, line)) {
-    auto j = nlohmann::json::parse(line);
-    if (j["kind"] == "train") out.push_back(j[key].get<T>());
-  }
-  return out;
-}
-std::vector<double> train_losses(const fs::path& run) { return train_field<double>(run, "loss"); }
-std::vector<int64_t> train_steps(const fs::path& run) { return train_field<int64_t>(run, "step"); }
-
-std::string final_weights(const fs::path& run, int step = 40) {
-  char name[32];
-  std::snprintf(name, sizeof name, "step_%08d", step);
-  return read_file(run / "checkpoints" / name / "model.safetensors");
-}
-
-}  // namespace
 
 TEST_SUITE("e2e_train") {
   TEST_CASE("train writes the run folder; eval and generate read it") {
