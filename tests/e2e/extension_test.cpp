@@ -8,8 +8,8 @@ using namespace weft::e2e;
 
 namespace {
 Result run_ext(const std::string& args, const fs::path& cwd) {
-  std::string cmd = "cd '" + cwd.string() + "' && OMP_NUM_THREADS=2 " + std::string(WEFT_EXT_BINARY) + " " + args +
-                    " 2>&1";
+  std::string cmd =
+      "cd '" + cwd.string() + "' && OMP_NUM_THREADS=2 " + std::string(WEFT_EXT_BINARY) + " " + args + " 2>&1";
   Result r;
   FILE* p = popen(cmd.c_str(), "r");
   REQUIRE(p != nullptr);

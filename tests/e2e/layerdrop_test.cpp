@@ -33,9 +33,10 @@ TEST_SUITE("e2e_layerdrop") {
 
   TEST_CASE("eval prunes every other layer; --write-pruned writes a run that evaluates the same") {
     Scratch s("layerdrop_prune");
-    Result t = run("train recipes/tiny.yaml --run-dir runs/a --set model.n_layers=4 --set model.block.layerdrop=0.5 "
-                   "--set train.steps=20",
-                   s.dir);
+    Result t =
+        run("train recipes/tiny.yaml --run-dir runs/a --set model.n_layers=4 --set model.block.layerdrop=0.5 "
+            "--set train.steps=20",
+            s.dir);
     INFO(t.out);
     REQUIRE(t.code == 0);
     Result full = run("eval runs/a --json", s.dir);

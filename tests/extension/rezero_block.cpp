@@ -38,14 +38,16 @@ class ReZeroBlock : public weft::Block {
     attn_ = register_module("attn", weft::build_attention(attn, ac));
     weft::MLPOptions mo;
     mo.ffn_mult = ffn_mult;
-    mlp_ = register_module("mlp", std::make_shared<weft::MLP>(ctx.shape.width, mo, *ctx.param, *ctx.init_gen,
-                                                               ctx.dropout_gen));
+    mlp_ = register_module(
+        "mlp", std::make_shared<weft::MLP>(ctx.shape.width, mo, *ctx.param, *ctx.init_gen, ctx.dropout_gen));
     // A trainable scalar: role `gain` (no weight decay, see the optimizer's groups).
     alpha_ = &register_parameter("alpha", weft::Tensor::full({1}, alpha_init), weft::ParamRole::gain);
   }
 
   weft::Tensor forward(const weft::Tensor& x) override {
-    auto branch = [&](const weft::Tensor& f) { return weft::mul(weft::scale_branch(f, residual_mult_), alpha_->tensor); };
+    auto branch = [&](const weft::Tensor& f) {
+      return weft::mul(weft::scale_branch(f, residual_mult_), alpha_->tensor);
+    };
     weft::Tensor h = weft::add(x, branch(attn_->forward(x)));
     return weft::add(h, branch(mlp_->forward(h)));
   }
@@ -60,4 +62,5 @@ class ReZeroBlock : public weft::Block {
 }  // namespace
 
 // The one line that makes `block: {type: rezero}` valid in any recipe.
-WEFT_REGISTER_LAYER(block, "rezero", ReZeroBlock, "ReZero: x + alpha*F(x) with a trainable alpha starting at 0, no norms");
+WEFT_REGISTER_LAYER(block, "rezero", ReZeroBlock,
+                    "ReZero: x + alpha*F(x) with a trainable alpha starting at 0, no norms");

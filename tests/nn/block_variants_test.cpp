@@ -17,7 +17,9 @@ using namespace weft::test;
 
 namespace {
 
-Tensor input(int64_t d = 16, uint64_t seed = 5, DType dt = DType::f32) { return randn({2, 6, d}, seed, dt); }
+Tensor input(int64_t d = 16, uint64_t seed = 5, DType dt = DType::f32) {
+  return randn({2, 6, d}, seed, dt);
+}
 
 std::vector<std::string> names_of(Module& m) {
   std::vector<std::string> n;
@@ -85,7 +87,8 @@ TEST_SUITE("nn_blocks") {
     CHECK(std::abs(d12.beta - 0.3195) < 1e-4);
     CHECK(std::abs(d24.alpha - 2.6321) < 1e-4);
     CHECK(std::abs(d24.beta - 0.2686) < 1e-4);
-    auto e = deepnorm_constants(StackRole::encdec_encoder, 6, 6), dd = deepnorm_constants(StackRole::encdec_decoder, 6, 6);
+    auto e = deepnorm_constants(StackRole::encdec_encoder, 6, 6),
+         dd = deepnorm_constants(StackRole::encdec_decoder, 6, 6);
     CHECK(std::abs(e.alpha - 1.4179) < 1e-4);
     CHECK(std::abs(e.beta - 0.4970) < 1e-4);
     CHECK(std::abs(dd.alpha - 2.0598) < 1e-4);
@@ -129,8 +132,8 @@ TEST_SUITE("nn_blocks") {
     for (const char* base : {"torch_default", "xavier_normal"}) {
       for (bool biases : {true, false}) {
         INFO(base << ", scale_biases " << biases);
-        const std::string opts = std::string("type: magneto, base_init: ") + base +
-                                 ", scale_biases: " + (biases ? "true" : "false");
+        const std::string opts =
+            std::string("type: magneto, base_init: ") + base + ", scale_biases: " + (biases ? "true" : "false");
         auto g = build_block(opts, 16, 2, 12);
         auto one = build_block(opts + ", gamma: 1", 16, 2, 12);
         const double gamma = magneto_gamma(StackRole::decoder, 12);
@@ -138,7 +141,7 @@ TEST_SUITE("nn_blocks") {
         Module& b = *one->block;
         const int64_t d = 16;
         Tensor qkv_a = a.parameter("attn.qkv.weight").tensor, qkv_b = b.parameter("attn.qkv.weight").tensor;
-        CHECK(bitwise_equal(narrow(qkv_a, 1, 0, 2 * d), narrow(qkv_b, 1, 0, 2 * d)));  // q, k
+        CHECK(bitwise_equal(narrow(qkv_a, 1, 0, 2 * d), narrow(qkv_b, 1, 0, 2 * d)));               // q, k
         CHECK(scaled_error(narrow(qkv_a, 1, 2 * d, d), narrow(qkv_b, 1, 2 * d, d), gamma) < 1e-6);  // v
         for (const char* w : {"attn.proj.weight", "mlp.fc.weight", "mlp.proj.weight"})
           CHECK(scaled_error(a.parameter(w).tensor, b.parameter(w).tensor, gamma) < 1e-6);
@@ -187,8 +190,8 @@ TEST_SUITE("nn_blocks") {
   }
 
   TEST_CASE("post-norm stacks have no final norm; pre-norm stacks have one") {
-    for (auto [type, final_norm] : {std::pair{"post_ln", false}, {"deepnorm", false}, {"pre_ln", true},
-                                    {"magneto", true}, {"macaron", true}}) {
+    for (auto [type, final_norm] :
+         {std::pair{"post_ln", false}, {"deepnorm", false}, {"pre_ln", true}, {"magneto", true}, {"macaron", true}}) {
       INFO(type);
       Recipe r = recipe_from_model(std::string("d_model: 16, n_heads: 2, n_layers: 2, seq_len: 8, block: {type: ") +
                                    type + "}");
@@ -197,7 +200,8 @@ TEST_SUITE("nn_blocks") {
       for (auto& n : names_of(*model)) has = has || n.rfind("ln_f.", 0) == 0;
       CHECK(has == final_norm);
     }
-    Recipe r = recipe_from_model("d_model: 16, n_heads: 2, n_layers: 2, seq_len: 8, block: {type: macaron, norm: post}");
+    Recipe r =
+        recipe_from_model("d_model: 16, n_heads: 2, n_layers: 2, seq_len: 8, block: {type: macaron, norm: post}");
     bool has = false;
     for (auto& n : names_of(*build_model(r.view(), 256))) has = has || n.rfind("ln_f.", 0) == 0;
     CHECK_FALSE(has);
@@ -212,7 +216,8 @@ TEST_SUITE("nn_blocks") {
     CHECK(mac->block->parameter("ffn2.proj.weight").tensor.shape() == Shape{2 * d, d});
   }
 
-  TEST_CASE("Macaron reductions: without FFN 1 and with factor 1 it is the standard block; zero FFNs = attention only") {
+  TEST_CASE(
+      "Macaron reductions: without FFN 1 and with factor 1 it is the standard block; zero FFNs = attention only") {
     Tensor x = input();
     auto pre = build_block("type: pre_ln, activation: relu");
     // FFN₁ removed (its output zeroed), factor 1: x + Attn(LN₂ x), then + FFN₂(LN₃ ·).
@@ -223,11 +228,14 @@ TEST_SUITE("nn_blocks") {
       if (n.rfind("mlp.", 0) == 0) return "ffn2." + n.substr(4);
       return n;
     });
-    scale_weights(*mac->block, [](const std::string& n) { return n.rfind("ffn1.proj.", 0) == 0; }, 0.0);
+    scale_weights(
+        *mac->block, [](const std::string& n) { return n.rfind("ffn1.proj.", 0) == 0; }, 0.0);
     CHECK(bitwise_equal(mac->block->forward(x), pre->block->forward(x)));
     // Both FFNs zeroed: x + Attn(LN₂ x), the pre-LN block with a zero MLP.
-    scale_weights(*mac->block, [](const std::string& n) { return n.rfind("ffn2.proj.", 0) == 0; }, 0.0);
-    scale_weights(*pre->block, [](const std::string& n) { return n.rfind("mlp.proj.", 0) == 0; }, 0.0);
+    scale_weights(
+        *mac->block, [](const std::string& n) { return n.rfind("ffn2.proj.", 0) == 0; }, 0.0);
+    scale_weights(
+        *pre->block, [](const std::string& n) { return n.rfind("mlp.proj.", 0) == 0; }, 0.0);
     CHECK(bitwise_equal(mac->block->forward(x), pre->block->forward(x)));
   }
 
@@ -237,7 +245,9 @@ TEST_SUITE("nn_blocks") {
     auto full = build_block("type: macaron, half_step: 1");
     check_same_weights(*half->block, *full->block);
     CHECK_FALSE(bitwise_equal(half->block->forward(x), full->block->forward(x)));
-    scale_weights(*half->block, [](const std::string& n) { return n.find(".proj.") != std::string::npos && n.rfind("ffn", 0) == 0; }, 2.0);
+    scale_weights(
+        *half->block,
+        [](const std::string& n) { return n.find(".proj.") != std::string::npos && n.rfind("ffn", 0) == 0; }, 2.0);
     CHECK(bitwise_equal(half->block->forward(x), full->block->forward(x)));
   }
 

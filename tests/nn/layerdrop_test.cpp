@@ -17,7 +17,6 @@ using namespace weft::test;
 
 namespace {
 
-
 std::shared_ptr<LanguageModel> model(const std::string& block, const std::string& extra = "", int64_t layers = 4) {
   Recipe r = recipe_from_model("d_model: 16, n_heads: 2, n_layers: " + std::to_string(layers) + ", seq_len: 8, " +
                                extra + "block: {" + block + "}");
@@ -34,7 +33,9 @@ Tensor ids(uint64_t seed = 1) {
   return Tensor::from_vector(v, {2, 8});
 }
 
-GPT& gpt(LanguageModel& m) { return dynamic_cast<GPT&>(m); }
+GPT& gpt(LanguageModel& m) {
+  return dynamic_cast<GPT&>(m);
+}
 
 }  // namespace
 
@@ -93,7 +94,8 @@ TEST_SUITE("nn_layerdrop") {
     }
     const double frac = static_cast<double>(dropped) / static_cast<double>(n);
     CHECK(std::abs(frac - p) < 4.0 * std::sqrt(p * (1 - p) / static_cast<double>(n)));
-    for (int64_t c : per_layer) CHECK(std::abs(static_cast<double>(c) / 1000.0 - p) < 4.0 * std::sqrt(p * (1 - p) / 1000.0));
+    for (int64_t c : per_layer)
+      CHECK(std::abs(static_cast<double>(c) / 1000.0 - p) < 4.0 * std::sqrt(p * (1 - p) / 1000.0));
     // A different seed draws differently.
     int same = 0;
     for (int64_t step = 0; step < 100; ++step) same += layerdrop_runs(1, step, 0, p) == layerdrop_runs(2, step, 0, p);

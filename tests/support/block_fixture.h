@@ -25,8 +25,8 @@ namespace weft::test {
 inline Recipe recipe_from_model(const std::string& model_body, const std::vector<std::string>& sets = {}) {
   namespace fs = std::filesystem;
   static int counter = 0;
-  const fs::path file =
-      fs::temp_directory_path() / ("weft_block_fixture_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + ".yaml");
+  const fs::path file = fs::temp_directory_path() / ("weft_block_fixture_" + std::to_string(::getpid()) + "_" +
+                                                     std::to_string(counter++) + ".yaml");
   {
     std::ofstream f(file);
     f << "model: {type: gpt, " << model_body << "}\ndata: {type: bytes, path: unused.txt}\n";
@@ -90,10 +90,9 @@ inline std::unique_ptr<BuiltBlock> build_block(const std::string& block_body, in
 
 // Copies every parameter of `from` into the parameter of `to` that `rename`
 // maps its name to ("" = skip).
-inline void copy_weights(Module& from, Module& to,
-                         const std::function<std::string(const std::string&)>& rename = [](const std::string& n) {
-                           return n;
-                         }) {
+inline void copy_weights(
+    Module& from, Module& to,
+    const std::function<std::string(const std::string&)>& rename = [](const std::string& n) { return n; }) {
   NoGradGuard ng;
   for (auto& [name, p] : from.named_parameters()) {
     const std::string target = rename(name);

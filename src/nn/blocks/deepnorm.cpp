@@ -9,11 +9,14 @@ DeepNormConstants deepnorm_constants(StackRole role, int64_t depth, int64_t part
   const double n = static_cast<double>(depth), m = static_cast<double>(partner_depth);
   switch (role) {
     case StackRole::encoder:
-    case StackRole::decoder: return {std::pow(2.0 * n, 0.25), std::pow(8.0 * n, -0.25)};
+    case StackRole::decoder:
+      return {std::pow(2.0 * n, 0.25), std::pow(8.0 * n, -0.25)};
     case StackRole::encdec_encoder:
       WEFT_CHECK(partner_depth >= 1, ValueError, "deepnorm: an enc-dec encoder needs the decoder depth");
-      return {0.81 * std::pow(n * n * n * n * m, 1.0 / 16.0), encdec_beta_coeff * std::pow(n * n * n * n * m, -1.0 / 16.0)};
-    case StackRole::encdec_decoder: return {std::pow(3.0 * n, 0.25), std::pow(12.0 * n, -0.25)};
+      return {0.81 * std::pow(n * n * n * n * m, 1.0 / 16.0),
+              encdec_beta_coeff * std::pow(n * n * n * n * m, -1.0 / 16.0)};
+    case StackRole::encdec_decoder:
+      return {std::pow(3.0 * n, 0.25), std::pow(12.0 * n, -0.25)};
   }
   return {};
 }
@@ -24,14 +27,17 @@ Schema DeepNormBlock::schema() {
   add_role_option(s);
   add_auto_number_option(s, "alpha", "skip weight α (auto: the DeepNet table for the role and depth)");
   add_auto_number_option(s, "beta", "init gain β of v, o, fc1, fc2 (auto: the DeepNet table)");
-  s.add_number("encdec_beta_coeff", 0.87).min(0.0, true).max(10.0)
+  s.add_number("encdec_beta_coeff", 0.87)
+      .min(0.0, true)
+      .max(10.0)
       .help("β coefficient of an enc-dec encoder: 0.87 (paper); 1.15 reproduces torchscale");
   add_base_init_option(s, "xavier_normal");
   s.add_bool("sub_ln", false).help("must stay false: DeepNorm and Sub-LN are mutually exclusive (use magneto)");
   s.add_check([](const ResolvedView& v, Reporter& r) {
     if (v.get<bool>("sub_ln"))
-      r.error("sub_ln", "DeepNorm and Sub-LN are mutually exclusive (DeepNorm is post-LN; Sub-LN is pre-LN with "
-                        "inner norms): use block.type: magneto for Sub-LN");
+      r.error("sub_ln",
+              "DeepNorm and Sub-LN are mutually exclusive (DeepNorm is post-LN; Sub-LN is pre-LN with "
+              "inner norms): use block.type: magneto for Sub-LN");
   });
   return s;
 }

@@ -9,11 +9,13 @@ double magneto_gamma(StackRole role, int64_t depth, int64_t partner_depth) {
   const double n = static_cast<double>(depth), m = static_cast<double>(partner_depth);
   switch (role) {
     case StackRole::encoder:
-    case StackRole::decoder: return std::sqrt(std::log(2.0 * n));
+    case StackRole::decoder:
+      return std::sqrt(std::log(2.0 * n));
     case StackRole::encdec_encoder:
       WEFT_CHECK(partner_depth >= 1, ValueError, "magneto: an enc-dec encoder needs the decoder depth");
       return std::sqrt(std::log(3.0 * m) * std::log(2.0 * n) / 3.0);
-    case StackRole::encdec_decoder: return std::sqrt(std::log(3.0 * n));
+    case StackRole::encdec_decoder:
+      return std::sqrt(std::log(3.0 * n));
   }
   return 1.0;
 }
@@ -27,7 +29,8 @@ Schema MagnetoBlock::schema() {
   s.add_bool("scale_biases", true).help("γ also scales the biases of v, o, fc1, fc2 (torchscale)");
   s.add_bool("sub_ln", true).help("the inner norms (false: pre-LN with the γ init)");
   s.add_number("act_dropout", 0.0).range(0.0, 0.95).help("dropout on the FFN activations, before the inner norm");
-  s.add_number("drop_path", 0.0).range(0.0, 0.95)
+  s.add_number("drop_path", 0.0)
+      .range(0.0, 0.95)
       .help("stochastic depth: per-sample branch drop rate, spread linearly from 0 (first block) to this (last)");
   return s;
 }

@@ -16,8 +16,9 @@ std::shared_ptr<Block> PostLNBlock::create(const LayerArgs& a) {
   return std::make_shared<PostLNBlock>(a.ctx, o, a.options.at("attn"));
 }
 
-WEFT_REGISTER_LAYER(block, "post_ln", PostLNBlock,
-                    "post-LN residual block (original Transformer): LN(x + Attn(x)), then LN(h + MLP(h)); no final norm");
+WEFT_REGISTER_LAYER(
+    block, "post_ln", PostLNBlock,
+    "post-LN residual block (original Transformer): LN(x + Attn(x)), then LN(h + MLP(h)); no final norm");
 
 PostLNBlock::PostLNBlock(const BlockContext& ctx, const PostLNOptions& o, const ResolvedView& attn)
     : residual_mult_(ctx.param->residual_mult()), skip_weight_(o.skip_weight) {

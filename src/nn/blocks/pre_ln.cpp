@@ -16,7 +16,9 @@ Tensor apply_norm(const Module& norm, const Tensor& x) {
   throw Error("apply_norm: not a norm module");
 }
 
-Tensor scale_branch(const Tensor& branch, double r) { return r == 1.0 ? branch : mul(branch, r); }
+Tensor scale_branch(const Tensor& branch, double r) {
+  return r == 1.0 ? branch : mul(branch, r);
+}
 
 Tensor drop_path(const Tensor& branch, double p, bool training, Generator* gen) {
   if (!training || p == 0.0) return branch;

@@ -18,7 +18,7 @@ namespace weft {
 struct PreLNOptions {
   MLPOptions mlp;  // width, activation, bias, act_dropout (dropout, inner norm and init come from below)
   bool attn_bias = true;
-  double dropout = 0.0;  // residual dropout on both branches
+  double dropout = 0.0;            // residual dropout on both branches
   std::string norm = "layernorm";  // layernorm | rmsnorm
   double norm_eps = 1e-5;
   // Magneto (variants.md §1): Sub-LN norms before the attention output projection
