@@ -13,22 +13,23 @@
 #
 # Sized for about 15-30 minutes on 2 cores; every knob is an environment
 # variable: STEPS, D_MODEL, N_LAYERS, N_HEADS, SEQ_LEN, BATCH, STRESS_LAYERS,
-# STRESS_STEPS, STRESS_LR, WEFT (the binary), STAGES ("main stress timing").
+# STRESS_D_MODEL, STRESS_STEPS, STRESS_LR, WEFT (the binary), STAGES ("main stress timing").
 # Needs data/corpora/fortunes.txt (scripts/prepare_corpora.sh fortunes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 OUT=${1:-runs/compare_variants}
 WEFT=${WEFT:-build/weft}
-STEPS=${STEPS:-400}
+STEPS=${STEPS:-300}
 D_MODEL=${D_MODEL:-128}
 N_LAYERS=${N_LAYERS:-6}
 N_HEADS=${N_HEADS:-4}
 SEQ_LEN=${SEQ_LEN:-64}
 BATCH=${BATCH:-16}
 STRESS_LAYERS=${STRESS_LAYERS:-24}
-STRESS_STEPS=${STRESS_STEPS:-200}
-STRESS_LR=${STRESS_LR:-1e-2}
+STRESS_D_MODEL=${STRESS_D_MODEL:-64}
+STRESS_STEPS=${STRESS_STEPS:-300}
+STRESS_LR=${STRESS_LR:-3e-3}
 STAGES=${STAGES:-main stress timing}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 
@@ -83,6 +84,10 @@ PY
   printf '| %s | %s | %s | %s |\n' "$name" "${params:--}" "$tps" "$result" >>"$TABLE"
 }
 
+table_header() {  # table_header FILE TITLE: starts a markdown table
+  printf '%s\n\n| run | params | tok/s | final val bits/byte |\n|---|---|---|---|\n' "$2" >"$1"
+}
+
 plot() {  # plot SVG TITLE NAME...
   local svg=$1 title=$2
   shift 2
@@ -103,12 +108,7 @@ SHAPE=(--set model.d_model=$D_MODEL --set model.n_layers=$N_LAYERS --set model.n
 
 if [[ " $STAGES " == *" main "* ]]; then
   TABLE=$OUT/table.md
-  {
-    echo "Same budget: d_model $D_MODEL, $N_LAYERS layers, $N_HEADS heads, T $SEQ_LEN, batch $BATCH, $STEPS steps, fortunes bytes"
-    echo
-    echo "| run | params | tok/s | final val bits/byte |"
-    echo "|---|---|---|---|"
-  } >"$TABLE"
+  table_header "$TABLE" "Same budget: d_model $D_MODEL, $N_LAYERS layers, $N_HEADS heads, T $SEQ_LEN, batch $BATCH, $STEPS steps, fortunes bytes"
   names=()
   for b in pre_ln post_ln deepnorm magneto macaron sas sas_p; do
     registered block "$b" || { echo "($b is not registered: skipped)" >&2; continue; }
@@ -126,13 +126,9 @@ fi
 
 if [[ " $STAGES " == *" stress "* ]]; then
   TABLE=$OUT/stress_table.md
-  {
-    echo "Depth stress: $STRESS_LAYERS layers, d_model $D_MODEL, no warm-up, constant lr $STRESS_LR, $STRESS_STEPS steps"
-    echo
-    echo "| run | params | tok/s | final val bits/byte |"
-    echo "|---|---|---|---|"
-  } >"$TABLE"
-  STRESS=("${SHAPE[@]}" --set model.n_layers=$STRESS_LAYERS --set train.steps=$STRESS_STEPS
+  table_header "$TABLE" "Depth stress: $STRESS_LAYERS layers, d_model $STRESS_D_MODEL, no warm-up, constant lr $STRESS_LR, $STRESS_STEPS steps"
+  STRESS=("${SHAPE[@]}" --set model.n_layers=$STRESS_LAYERS --set model.d_model=$STRESS_D_MODEL
+          --set model.n_heads=2 --set train.steps=$STRESS_STEPS
           --set train.log_every=$((STRESS_STEPS / 10)) --set train.eval_every=$((STRESS_STEPS / 5))
           --set schedule.warmup=0 --set schedule.min_lr_ratio=1.0 --set optim.lr=$STRESS_LR)
   names=()

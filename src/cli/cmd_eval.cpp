@@ -77,6 +77,9 @@ Runner add_eval(CLI::App& app) {
     Recipe recipe = load_and_validate_recipe(run_dir / "recipe.yaml", o->sets);
     Session s = session_from_checkpoint(step_dir, recipe);
     std::vector<int64_t> keep = recipe.view().get_or<std::vector<int64_t>>("eval.layers_to_keep", {});
+    if (!keep.empty())
+      if (auto problem = kept_layers_problem(keep, s.model->num_blocks()))
+        throw ConfigError("eval.layers_to_keep: " + *problem);
     if (const double rate = recipe.get<double>("eval.prune.rate"); rate > 0)
       keep = every_other_kept(s.model->num_blocks(), rate);
     if (!keep.empty()) s.model->set_kept_blocks(keep);

@@ -8,17 +8,7 @@ using namespace weft::e2e;
 
 namespace {
 Result run_ext(const std::string& args, const fs::path& cwd) {
-  std::string cmd =
-      "cd '" + cwd.string() + "' && OMP_NUM_THREADS=2 " + std::string(WEFT_EXT_BINARY) + " " + args + " 2>&1";
-  Result r;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
+  return run(args, cwd, WEFT_EXT_BINARY);
 }
 }  // namespace
 

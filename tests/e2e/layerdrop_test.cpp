@@ -8,23 +8,7 @@ using namespace weft::e2e;
 TEST_SUITE("e2e_layerdrop") {
   TEST_CASE("layerdrop: 40 straight steps equal --until 20 then resume, bit for bit") {
     Scratch s("layerdrop_resume");
-    const std::string ld = " --set model.n_layers=4 --set model.block.layerdrop=0.3";
-    Result a = run("train recipes/tiny.yaml --run-dir runs/straight" + ld, s.dir);
-    INFO(a.out);
-    REQUIRE(a.code == 0);
-    Result b1 = run("train recipes/tiny.yaml --run-dir runs/split --until 20" + ld, s.dir);
-    REQUIRE(b1.code == 0);
-    Result b2 = run("resume runs/split", s.dir);
-    INFO(b2.out);
-    REQUIRE(b2.code == 0);
-    auto la = train_losses(s.dir / "runs/straight"), lb = train_losses(s.dir / "runs/split");
-    REQUIRE(la.size() == 40);
-    REQUIRE(lb.size() == 40);
-    for (size_t i = 0; i < la.size(); ++i) {
-      INFO("step " << i + 1);
-      CHECK(la[i] == lb[i]);
-    }
-    CHECK(final_weights(s.dir / "runs/straight") == final_weights(s.dir / "runs/split"));
+    const auto la = check_resume_exact(s.dir, " --set model.n_layers=4 --set model.block.layerdrop=0.3");
     // The drops are real: without LayerDrop the losses differ.
     Result p0 = run("train recipes/tiny.yaml --run-dir runs/p0 --set model.n_layers=4", s.dir);
     REQUIRE(p0.code == 0);
@@ -68,6 +52,9 @@ TEST_SUITE("e2e_layerdrop") {
     CHECK(both.code == 2);
     Result no_prune = run("eval runs/a --write-pruned runs/x", s.dir);
     CHECK(no_prune.code == 2);
+    Result missing = run("eval runs/a --set eval.layers_to_keep=[0,7]", s.dir);
+    CHECK(missing.code == 2);
+    CHECK(missing.out.find("eval.layers_to_keep: layer 7 does not exist") != std::string::npos);
     Result keep = run("eval runs/a --json --set eval.layers_to_keep=[0,3]", s.dir);
     INFO(keep.out);
     REQUIRE(keep.code == 0);

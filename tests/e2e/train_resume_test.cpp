@@ -76,24 +76,7 @@ TEST_SUITE("e2e_train") {
 
   TEST_CASE("40 straight steps equal --until 20 then resume, bit for bit") {
     Scratch s("resume");
-    Result a = run("train recipes/tiny.yaml --run-dir runs/straight", s.dir);
-    INFO(a.out);
-    REQUIRE(a.code == 0);
-    Result b1 = run("train recipes/tiny.yaml --run-dir runs/split --until 20", s.dir);
-    INFO(b1.out);
-    REQUIRE(b1.code == 0);
-    CHECK(read_file(s.dir / "runs/split/checkpoints/LATEST").rfind("step_00000020", 0) == 0);
-    Result b2 = run("resume runs/split", s.dir);
-    INFO(b2.out);
-    REQUIRE(b2.code == 0);
-    auto la = train_losses(s.dir / "runs/straight"), lb = train_losses(s.dir / "runs/split");
-    REQUIRE(la.size() == 40);
-    REQUIRE(lb.size() == 40);
-    for (size_t i = 0; i < la.size(); ++i) {
-      INFO("step " << i + 1);
-      CHECK(la[i] == lb[i]);
-    }
-    CHECK(final_weights(s.dir / "runs/straight") == final_weights(s.dir / "runs/split"));
+    check_resume_exact(s.dir);
     // Resuming a finished run does nothing and says so.
     Result done = run("resume runs/split", s.dir);
     CHECK(done.code == 0);

@@ -32,23 +32,15 @@ WEFT_REGISTER_LAYER(block, "macaron", MacaronBlock,
 
 MacaronBlock::MacaronBlock(const BlockContext& ctx, const MacaronOptions& o, const ResolvedView& attn)
     : residual_mult_(ctx.param->residual_mult()), half_step_(o.half_step), post_norm_(o.post_norm) {
-  const PreLNOptions& c = o.common;
+  PreLNOptions c = o.common;
+  c.sub_ln = false;
   const int64_t d = ctx.shape.width;
-  MLPOptions mo = c.mlp;
-  mo.dropout = c.dropout;
-  mo.init = c.init;
+  const MLPOptions mo = block_mlp_options(c);
   auto ffn = [&] { return std::make_shared<MLP>(d, mo, *ctx.param, *ctx.init_gen, ctx.dropout_gen); };
   ln1_ = register_module("ln1", make_norm(c.norm, d, c.norm_eps));
   ffn1_ = register_module("ffn1", ffn());
   ln2_ = register_module("ln2", make_norm(c.norm, d, c.norm_eps));
-  AttentionContext ac;
-  ac.block = ctx;
-  ac.bias = c.attn_bias;
-  ac.dropout = c.dropout;
-  ac.value_out_gain = c.init.gain;
-  ac.value_out_gain_on_bias = c.init.gain_on_bias;
-  ac.init_base = c.init.base;
-  attn_ = register_module("attn", build_attention(attn, ac));
+  attn_ = register_module("attn", build_attention(attn, block_attention_context(ctx, c)));
   ln3_ = register_module("ln3", make_norm(c.norm, d, c.norm_eps));
   ffn2_ = register_module("ffn2", ffn());
 }

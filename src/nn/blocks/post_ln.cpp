@@ -22,21 +22,13 @@ WEFT_REGISTER_LAYER(
 
 PostLNBlock::PostLNBlock(const BlockContext& ctx, const PostLNOptions& o, const ResolvedView& attn)
     : residual_mult_(ctx.param->residual_mult()), skip_weight_(o.skip_weight) {
-  const PreLNOptions& c = o.common;
   const int64_t d = ctx.shape.width;
-  AttentionContext ac;
-  ac.block = ctx;
-  ac.bias = c.attn_bias;
-  ac.dropout = c.dropout;
-  ac.value_out_gain = c.init.gain;
-  ac.value_out_gain_on_bias = c.init.gain_on_bias;
-  ac.init_base = c.init.base;
-  attn_ = register_module("attn", build_attention(attn, ac));
+  PreLNOptions c = o.common;
+  c.sub_ln = false;  // post-LN has no inner norms
+  attn_ = register_module("attn", build_attention(attn, block_attention_context(ctx, c)));
   ln1_ = register_module("ln1", make_norm(c.norm, d, c.norm_eps));
-  MLPOptions mo = c.mlp;
-  mo.dropout = c.dropout;
-  mo.init = c.init;
-  mlp_ = register_module("mlp", std::make_shared<MLP>(d, mo, *ctx.param, *ctx.init_gen, ctx.dropout_gen));
+  mlp_ = register_module("mlp",
+                         std::make_shared<MLP>(d, block_mlp_options(c), *ctx.param, *ctx.init_gen, ctx.dropout_gen));
   ln2_ = register_module("ln2", make_norm(c.norm, d, c.norm_eps));
 }
 

@@ -51,6 +51,28 @@ PreLNOptions read_common_block_options(const ResolvedView& v, const CommonBlockD
   return o;
 }
 
+AttentionContext block_attention_context(const BlockContext& ctx, const PreLNOptions& o) {
+  AttentionContext ac;
+  ac.block = ctx;
+  ac.bias = o.attn_bias;
+  ac.dropout = o.dropout;
+  ac.value_out_gain = o.init.gain;
+  ac.value_out_gain_on_bias = o.init.gain_on_bias;
+  ac.init_base = o.init.base;
+  if (o.sub_ln) ac.inner_norm = o.norm;
+  ac.norm_eps = o.norm_eps;
+  return ac;
+}
+
+MLPOptions block_mlp_options(const PreLNOptions& o) {
+  MLPOptions mo = o.mlp;
+  mo.dropout = o.dropout;
+  mo.init = o.init;
+  mo.inner_norm = o.sub_ln ? o.norm : "";
+  mo.norm_eps = o.norm_eps;
+  return mo;
+}
+
 Schema PreLNBlock::schema() {
   Schema s;
   add_common_block_options(s);
@@ -67,23 +89,10 @@ PreLNBlock::PreLNBlock(const BlockContext& ctx, const PreLNOptions& o, const Res
     : residual_mult_(ctx.param->residual_mult()), drop_path_(o.drop_path), dropout_gen_(ctx.dropout_gen) {
   const int64_t d = ctx.shape.width;
   ln1_ = register_module("ln1", make_norm(o.norm, d, o.norm_eps));
-  AttentionContext ac;
-  ac.block = ctx;
-  ac.bias = o.attn_bias;
-  ac.dropout = o.dropout;
-  ac.value_out_gain = o.init.gain;
-  ac.value_out_gain_on_bias = o.init.gain_on_bias;
-  ac.init_base = o.init.base;
-  if (o.sub_ln) ac.inner_norm = o.norm;
-  ac.norm_eps = o.norm_eps;
-  attn_ = register_module("attn", build_attention(attn, ac));
+  attn_ = register_module("attn", build_attention(attn, block_attention_context(ctx, o)));
   ln2_ = register_module("ln2", make_norm(o.norm, d, o.norm_eps));
-  MLPOptions mo = o.mlp;
-  mo.dropout = o.dropout;
-  mo.init = o.init;
-  mo.inner_norm = o.sub_ln ? o.norm : "";
-  mo.norm_eps = o.norm_eps;
-  mlp_ = register_module("mlp", std::make_shared<MLP>(d, mo, *ctx.param, *ctx.init_gen, ctx.dropout_gen));
+  mlp_ = register_module("mlp", std::make_shared<MLP>(d, block_mlp_options(o), *ctx.param, *ctx.init_gen,
+                                                      ctx.dropout_gen));
 }
 
 Tensor PreLNBlock::forward(const Tensor& x) {

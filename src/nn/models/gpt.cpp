@@ -77,9 +77,9 @@ bool GPT::block_runs(int64_t k) const {
 }
 
 void GPT::set_kept_blocks(const std::vector<int64_t>& keep) {
+  if (!keep.empty())
+    if (auto problem = kept_layers_problem(keep, num_blocks())) throw ConfigError("kept blocks: " + *problem);
   pruned_.assign(blocks_.size(), !keep.empty());
-  if (keep.empty()) return;
-  if (auto problem = kept_layers_problem(keep, num_blocks())) throw ConfigError("layers to keep: " + *problem);
   for (int64_t k : keep) pruned_[static_cast<size_t>(k)] = false;
 }
 

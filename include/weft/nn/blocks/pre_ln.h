@@ -60,6 +60,12 @@ struct CommonBlockDefaults {
 void add_common_block_options(Schema& s, const CommonBlockDefaults& d = {});
 PreLNOptions read_common_block_options(const ResolvedView& v, const CommonBlockDefaults& d = {});
 
+// What a standard block passes to its attention and MLP: biases, residual
+// dropout, the branch init (γ/β on v/o and fc1/fc2, base distribution), and with
+// `sub_ln` the inner norms (variants.md §1).
+AttentionContext block_attention_context(const BlockContext& ctx, const PreLNOptions& o);
+MLPOptions block_mlp_options(const PreLNOptions& o);
+
 // LayerNorm or RMSNorm module by name (shared by the block types).
 std::shared_ptr<Module> make_norm(const std::string& kind, int64_t dim, double eps);
 Tensor apply_norm(const Module& norm, const Tensor& x);
