@@ -157,6 +157,21 @@ TEST_SUITE("nn_blocks") {
     }
   }
 
+  TEST_CASE("Magneto's drop_path and act_dropout act in training only; drop_path grows with depth") {
+    // drop_path at the last of 4 layers is the full rate, at the first 0 (linear over depth).
+    auto plain = build_block("type: magneto", 16, 2, 4, 1.0, 11, 3);
+    auto last = build_block("type: magneto, drop_path: 0.5, act_dropout: 0.3", 16, 2, 4, 1.0, 11, 3);
+    auto first = build_block("type: magneto, drop_path: 0.5", 16, 2, 4, 1.0, 11, 0);
+    Tensor x = input();
+    plain->block->eval();
+    last->block->eval();
+    CHECK(bitwise_equal(plain->block->forward(x), last->block->forward(x)));
+    plain->block->train();
+    last->block->train();
+    CHECK_FALSE(bitwise_equal(plain->block->forward(x), last->block->forward(x)));
+    CHECK(bitwise_equal(plain->block->forward(x), first->block->forward(x)));
+  }
+
   TEST_CASE("DeepNorm with alpha = beta = 1 equals post-LN bit for bit") {
     auto dn = build_block("type: deepnorm, alpha: 1, beta: 1, base_init: param");
     auto post = build_block("type: post_ln");
