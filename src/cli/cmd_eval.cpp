@@ -1,4 +1,9 @@
-// weft eval RUN_DIR|CHECKPOINT [--split val|test] [--json] [--from step_N]
+// weft eval RUN_DIR|CHECKPOINT [--split val|test] [--json] [--from step_N] [--set key=value]...
+//           [--write-pruned DIR]
+// With eval.prune.rate / eval.layers_to_keep (LayerDrop, variants.md §9) the
+// evaluation skips the pruned blocks; --write-pruned also writes the pruned
+// model as a new run folder (blocks renumbered, recipe with model.keep_layers)
+// that eval, generate and inspect read like any other.
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -6,15 +11,52 @@
 
 #include "commands.h"
 #include "weft/checkpoint/checkpoint.h"
+#include "weft/nn/layerdrop.h"
 #include "weft/train/recipe_schema.h"
 #include "weft/train/trainer.h"
 
 namespace weft::cli {
 
+namespace {
+
+// The pruned model as a run folder: recipe.yaml = the run's recipe with
+// model.keep_layers (original layer indices, so depth constants are kept) and
+// the pruning reset; checkpoints/step_N/model.safetensors with blocks renumbered.
+void write_pruned_run(const Session& s, const Recipe& recipe, const std::filesystem::path& run_dir,
+                      const std::filesystem::path& step_dir, std::vector<std::string> sets,
+                      const std::vector<int64_t>& keep, const std::filesystem::path& out) {
+  namespace fs = std::filesystem;
+  WEFT_CHECK(!fs::exists(out / "recipe.yaml"), ConfigError, "--write-pruned: ", out.string(), " already holds a run");
+  // keep indexes the built blocks; a model pruned before holds a subset of the original layers.
+  const auto built = recipe.view().get_or<std::vector<int64_t>>("model.keep_layers", {});
+  std::string layers;
+  for (int64_t k : keep)
+    layers += (layers.empty() ? "" : ",") + std::to_string(built.empty() ? k : built[static_cast<size_t>(k)]);
+  sets.push_back("model.keep_layers=[" + layers + "]");
+  sets.push_back("eval.prune.rate=0");
+  sets.push_back("eval.layers_to_keep=[]");
+  const Recipe pruned = load_and_validate_recipe(run_dir / "recipe.yaml", sets);
+  fs::create_directories(out);
+  write_resolved(pruned, out / "recipe.yaml");
+  CheckpointContents c;
+  NamedTensors all;
+  for (auto& [name, p] : s.model->named_parameters()) all.emplace_back(name, p->tensor);
+  c.model = prune_block_tensors(all, keep);
+  const nlohmann::json state = load_checkpoint(step_dir).state;
+  c.state = {{"step", state.value("step", int64_t{0})},
+             {"vocab", state.at("vocab")},
+             {"pruned_from", fs::absolute(step_dir).lexically_normal().string()},
+             {"model_keep_layers", nlohmann::json::parse("[" + layers + "]")}};
+  CheckpointWriter(out / "checkpoints", 0).save(c.state["step"].get<int64_t>(), c);
+}
+
+}  // namespace
+
 Runner add_eval(CLI::App& app) {
   auto* cmd = app.add_subcommand("eval", "Evaluate a checkpoint over a whole data split; writes eval.json");
   struct Opts {
-    std::string path, split = "val", from;
+    std::string path, split = "val", from, write_pruned;
+    std::vector<std::string> sets;
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
@@ -22,13 +64,30 @@ Runner add_eval(CLI::App& app) {
   cmd->add_option("--split", o->split, "val | test")->check(CLI::IsMember({"val", "test"}));
   cmd->add_option("--from", o->from, "checkpoint folder name inside the run (default: LATEST)");
   cmd->add_flag("--json", o->json, "print the result as one JSON object");
+  cmd->add_option("--set", o->sets,
+                  "override a recipe key, e.g. eval.prune.rate=0.5 (LayerDrop every-other pruning) or "
+                  "eval.layers_to_keep=[0,2,5]");
+  cmd->add_option("--write-pruned", o->write_pruned,
+                  "also write the pruned model as a run folder DIR (blocks renumbered; recipe gets model.keep_layers)");
   return [cmd, o]() -> int {
     if (!*cmd) return -1;
     namespace fs = std::filesystem;
     const fs::path step_dir = resolve_checkpoint(o->path, o->from);
     const fs::path run_dir = run_dir_of(step_dir);
-    Recipe recipe = load_and_validate_recipe(run_dir / "recipe.yaml", {});
+    Recipe recipe = load_and_validate_recipe(run_dir / "recipe.yaml", o->sets);
     Session s = session_from_checkpoint(step_dir, recipe);
+    std::vector<int64_t> keep = recipe.view().get_or<std::vector<int64_t>>("eval.layers_to_keep", {});
+    if (!keep.empty())
+      if (auto problem = kept_layers_problem(keep, s.model->num_blocks()))
+        throw ConfigError("eval.layers_to_keep: " + *problem);
+    if (const double rate = recipe.get<double>("eval.prune.rate"); rate > 0)
+      keep = every_other_kept(s.model->num_blocks(), rate);
+    if (!keep.empty()) s.model->set_kept_blocks(keep);
+    if (!o->write_pruned.empty()) {
+      if (keep.empty())
+        throw ConfigError("--write-pruned needs a pruning: --set eval.prune.rate=R or --set eval.layers_to_keep=[...]");
+      write_pruned_run(s, recipe, run_dir, step_dir, o->sets, keep, o->write_pruned);
+    }
     ResolvedView d = recipe.view().at("data");
     TextCorpus corpus = TextCorpus::load(d.get<std::string>("path"), d.get<std::string>("type"),
                                          d.get<double>("val_fraction"), d.get<double>("test_fraction"));
@@ -38,7 +97,8 @@ Runner add_eval(CLI::App& app) {
     const Split split = parse_split(o->split);
     EvalResult e = evaluate(*s.model, corpus, split, recipe.get<int64_t>("train.batch"), s.model->context_length());
     const nlohmann::json state = load_checkpoint(step_dir).state;
-    nlohmann::json out = {{"split", o->split},       {"loss", round_trip(e.loss)},
+    nlohmann::json out = {{"split", o->split},
+                          {"blocks", keep.empty() ? s.model->num_blocks() : static_cast<int64_t>(keep.size())},       {"loss", round_trip(e.loss)},
                           {"ppl", round_trip(e.ppl())}, {"tokens", e.tokens},
                           {"step", state.value("step", int64_t{0})}, {"checkpoint", step_dir.filename().string()}};
     if (corpus.kind() == "bytes") out["bpb"] = round_trip(e.bits_per_token());

@@ -6,6 +6,10 @@
 
 namespace weft {
 
+void LanguageModel::set_kept_blocks(const std::vector<int64_t>&) {
+  throw ConfigError("this model type does not support layer pruning (eval.prune, eval.layers_to_keep)");
+}
+
 ModelRegistry& ModelRegistry::instance() {
   static ModelRegistry r;
   return r;

@@ -63,6 +63,22 @@ Schema train_schema() {
   return s;
 }
 
+// `weft eval` only (the trainer's evals always run the whole model).
+Schema eval_schema() {
+  Schema prune;
+  prune.add_number("rate", 0.0).range(0.0, 0.5)
+      .help("LayerDrop pruning at eval: drop every floor(1/rate)-th layer (0.5 keeps 0, 2, 4, ...; 0 = none)");
+  prune.add_choice("strategy", {"every_other"}, "every_other").help("which layers a rate drops (variants.md §9)");
+  Schema s;
+  s.add_section("prune", prune).help("layer pruning by rate (LayerDrop)");
+  s.add_ints("layers_to_keep").help("explicit 0-based blocks to keep at eval (instead of prune.rate)");
+  s.add_check([](const ResolvedView& v, Reporter& r) {
+    if (v.has("layers_to_keep") && v.get<double>("prune.rate") > 0)
+      r.error("layers_to_keep", "give either eval.layers_to_keep or eval.prune.rate, not both");
+  });
+  return s;
+}
+
 }  // namespace
 
 Schema recipe_schema() {
@@ -75,6 +91,7 @@ Schema recipe_schema() {
   root.add_polymorphic("schedule", schedule_types(), "cosine").help("learning-rate schedule");
   root.add_polymorphic("data", data_types()).required().help("training corpus");
   root.add_section("train", train_schema()).help("the step loop");
+  root.add_section("eval", eval_schema()).help("weft eval: layer pruning (LayerDrop)");
   root.add_check([](const ResolvedView& v, Reporter& r) {
     const ResolvedView s = v.at("schedule");
     const int64_t steps = v.get<int64_t>("train.steps");

@@ -205,6 +205,7 @@ int Trainer::run(std::optional<int64_t> until) {
   int64_t window_tokens = 0;
   while (step_ < stop_at) {
     const double lr = schedule_lr(s_.base_lr, step_, s_.schedule);
+    s_.model->set_step(step_);  // LayerDrop's draws are keyed by the step (variants.md §9)
     double loss_sum = 0;
     ActivationProbe probe;
     for (int64_t m = 0; m < accum; ++m) {

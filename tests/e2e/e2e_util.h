@@ -11,6 +11,9 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace weft::e2e {
 
@@ -21,8 +24,9 @@ struct Result {
   std::string out;  // stdout and stderr together
 };
 
-inline Result run(const std::string& args, const fs::path& cwd) {
-  std::string cmd = "cd '" + cwd.string() + "' && OMP_NUM_THREADS=2 " + std::string(WEFT_BINARY) + " " + args + " 2>&1";
+// binary: weft, or build/weft_ext (weft plus the tests/extension layer).
+inline Result run(const std::string& args, const fs::path& cwd, const std::string& binary = WEFT_BINARY) {
+  std::string cmd = "cd '" + cwd.string() + "' && OMP_NUM_THREADS=2 " + binary + " " + args + " 2>&1";
   Result r;
   FILE* p = popen(cmd.c_str(), "r");
   REQUIRE(p != nullptr);
@@ -45,6 +49,53 @@ inline void write_file(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());
   std::ofstream f(p, std::ios::binary | std::ios::trunc);
   f << text;
+}
+
+// One field of every train record in RUN/metrics.jsonl, in order.
+template <typename T>
+std::vector<T> train_field(const fs::path& run, const char* key) {
+  std::vector<T> out;
+  std::ifstream f(run / "metrics.jsonl");
+  std::string line;
+  while (std::getline(f, line)) {
+    auto j = nlohmann::json::parse(line);
+    if (j["kind"] == "train") out.push_back(j[key].get<T>());
+  }
+  return out;
+}
+inline std::vector<double> train_losses(const fs::path& run) { return train_field<double>(run, "loss"); }
+inline std::vector<int64_t> train_steps(const fs::path& run) { return train_field<int64_t>(run, "step"); }
+
+// RUN/checkpoints/step_N/model.safetensors, as bytes.
+inline std::string final_weights(const fs::path& run, int step = 40) {
+  char name[32];
+  std::snprintf(name, sizeof name, "step_%08d", step);
+  return read_file(run / "checkpoints" / name / "model.safetensors");
+}
+
+// Trains recipes/tiny.yaml (plus `sets`) for 40 steps straight into runs/straight
+// and as --until 20 then resume into runs/split; every loss and the final
+// weights must agree bit for bit. Returns the straight run's losses.
+inline std::vector<double> check_resume_exact(const fs::path& dir, const std::string& sets = "") {
+  Result a = run("train recipes/tiny.yaml --run-dir runs/straight" + sets, dir);
+  INFO(a.out);
+  REQUIRE(a.code == 0);
+  Result b1 = run("train recipes/tiny.yaml --run-dir runs/split --until 20" + sets, dir);
+  INFO(b1.out);
+  REQUIRE(b1.code == 0);
+  CHECK(read_file(dir / "runs/split/checkpoints/LATEST").rfind("step_00000020", 0) == 0);
+  Result b2 = run("resume runs/split", dir);
+  INFO(b2.out);
+  REQUIRE(b2.code == 0);
+  auto la = train_losses(dir / "runs/straight"), lb = train_losses(dir / "runs/split");
+  REQUIRE(la.size() == 40);
+  REQUIRE(lb.size() == 40);
+  for (size_t i = 0; i < la.size(); ++i) {
+    INFO("step " << i + 1);
+    CHECK(la[i] == lb[i]);
+  }
+  CHECK(final_weights(dir / "runs/straight") == final_weights(dir / "runs/split"));
+  return la;
 }
 
 // A scratch folder with data/tiny.txt (~60 KB of generated English-like text)

@@ -2,37 +2,11 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "e2e_util.h"
 
 using namespace weft::e2e;
-
-namespace {
-
-// One field of every train record in metrics.jsonl, in order.
-template <typename T>
-std::vector<T> train_field(const fs::path& run, const char* key) {
-  std::vector<T> out;
-  std::ifstream f(run / "metrics.jsonl");
-  std::string line;
-  while (std::getline(f, line)) {
-    auto j = nlohmann::json::parse(line);
-    if (j["kind"] == "train") out.push_back(j[key].get<T>());
-  }
-  return out;
-}
-std::vector<double> train_losses(const fs::path& run) { return train_field<double>(run, "loss"); }
-std::vector<int64_t> train_steps(const fs::path& run) { return train_field<int64_t>(run, "step"); }
-
-std::string final_weights(const fs::path& run, int step = 40) {
-  char name[32];
-  std::snprintf(name, sizeof name, "step_%08d", step);
-  return read_file(run / "checkpoints" / name / "model.safetensors");
-}
-
-}  // namespace
 
 TEST_SUITE("e2e_train") {
   TEST_CASE("train writes the run folder; eval and generate read it") {
@@ -102,24 +76,7 @@ TEST_SUITE("e2e_train") {
 
   TEST_CASE("40 straight steps equal --until 20 then resume, bit for bit") {
     Scratch s("resume");
-    Result a = run("train recipes/tiny.yaml --run-dir runs/straight", s.dir);
-    INFO(a.out);
-    REQUIRE(a.code == 0);
-    Result b1 = run("train recipes/tiny.yaml --run-dir runs/split --until 20", s.dir);
-    INFO(b1.out);
-    REQUIRE(b1.code == 0);
-    CHECK(read_file(s.dir / "runs/split/checkpoints/LATEST").rfind("step_00000020", 0) == 0);
-    Result b2 = run("resume runs/split", s.dir);
-    INFO(b2.out);
-    REQUIRE(b2.code == 0);
-    auto la = train_losses(s.dir / "runs/straight"), lb = train_losses(s.dir / "runs/split");
-    REQUIRE(la.size() == 40);
-    REQUIRE(lb.size() == 40);
-    for (size_t i = 0; i < la.size(); ++i) {
-      INFO("step " << i + 1);
-      CHECK(la[i] == lb[i]);
-    }
-    CHECK(final_weights(s.dir / "runs/straight") == final_weights(s.dir / "runs/split"));
+    check_resume_exact(s.dir);
     // Resuming a finished run does nothing and says so.
     Result done = run("resume runs/split", s.dir);
     CHECK(done.code == 0);

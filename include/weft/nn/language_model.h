@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "weft/config/schema.h"
 #include "weft/config/view.h"
@@ -35,8 +36,20 @@ class LanguageModel : public Module {
   // (nn/activation_probe.h); nullptr stops it. The caller owns the probe.
   void set_activation_probe(ActivationProbe* probe) { probe_ = probe; }
 
+  // The trainer's step counter, set before each optimizer step: LayerDrop keys
+  // its per-step draws on it (variants.md §9), so a resumed run redraws nothing.
+  void set_step(int64_t step) { step_ = step; }
+  int64_t step() const { return step_; }
+
+  // Layer pruning at inference (variants.md §9): the number of blocks, and
+  // which of them the forward runs (sorted block indices; empty = all). The
+  // default refuses: a model type opts in.
+  virtual int64_t num_blocks() const { return 0; }
+  virtual void set_kept_blocks(const std::vector<int64_t>& keep);
+
  protected:
   ActivationProbe* probe_ = nullptr;
+  int64_t step_ = 0;
 };
 
 struct ModelArgs {

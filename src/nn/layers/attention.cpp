@@ -9,12 +9,12 @@ namespace weft {
 namespace {
 // Multiplies columns [from, from+count) of a weight (and of its bias) by g, so
 // only the value slice of a fused qkv projection carries the block's init gain.
-void scale_columns(Linear& l, int64_t from, int64_t count, double g) {
+void scale_columns(Linear& l, int64_t from, int64_t count, double g, bool on_bias) {
   if (g == 1.0) return;
   NoGradGuard ng;
   Tensor w = narrow(l.weight().tensor, 1, from, count);
   w.copy_(mul(w, g));
-  if (l.bias()) {
+  if (l.bias() && on_bias) {
     Tensor b = narrow(l.bias()->tensor, 0, from, count);
     b.copy_(mul(b, g));
   }
@@ -28,10 +28,11 @@ SoftmaxAttention::SoftmaxAttention(int64_t d, const AttentionContext& ctx)
   const Parameterization& p = *ctx.block.param;
   scale_ = p.attn_scale(d / n_heads_);
   LinearOptions qkv{ctx.bias, false, ParamRole::hidden_weight, 1.0, ctx.init_base};
-  LinearOptions proj{ctx.bias, true, ParamRole::hidden_weight, ctx.value_out_gain, ctx.init_base};
+  LinearOptions proj{ctx.bias, true, ParamRole::hidden_weight, ctx.value_out_gain, ctx.init_base,
+                     ctx.value_out_gain_on_bias};
   // q, k and v are initialised as three d×d maps (fan_out d each), then fused.
   qkv_ = register_module("qkv", std::make_shared<Linear>(d, 3 * d, p, *ctx.block.init_gen, qkv, d));
-  scale_columns(*qkv_, 2 * d, d, ctx.value_out_gain);
+  scale_columns(*qkv_, 2 * d, d, ctx.value_out_gain, ctx.value_out_gain_on_bias);
   if (!ctx.inner_norm.empty()) inner_norm_ = register_module("inner_norm", make_norm(ctx.inner_norm, d, ctx.norm_eps));
   proj_ = register_module("proj", std::make_shared<Linear>(d, d, p, *ctx.block.init_gen, proj));
 }

@@ -11,7 +11,8 @@ Linear::Linear(int64_t in, int64_t out, const Parameterization& p, Generator& ge
   weight_ = &register_parameter("weight", init_parameter(p, w, {in, out}, gen), o.role);
   weight_->init_std = init_std_of(p, w);
   if (o.bias) {
-    InitRequest b{ParamRole::hidden_bias, in, fan_out, o.residual_output, o.init_gain, o.init_base};
+    InitRequest b{ParamRole::hidden_bias, in, fan_out, o.residual_output, o.gain_on_bias ? o.init_gain : 1.0,
+                  o.init_base};
     bias_ = &register_parameter("bias", init_parameter(p, b, {out}, gen), ParamRole::hidden_bias);
     bias_->init_std = init_std_of(p, b);
   }

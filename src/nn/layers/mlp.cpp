@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "weft/nn/blocks/pre_ln.h"
 #include "weft/ops/ops.h"
 
 namespace weft {
@@ -17,15 +18,20 @@ Tensor apply_activation(const std::string& name, const Tensor& x) {
 MLP::MLP(int64_t d, const MLPOptions& o, const Parameterization& p, Generator& init_gen, Generator* dropout_gen)
     : opts_(o), dropout_gen_(dropout_gen) {
   const int64_t hidden = static_cast<int64_t>(std::llround(o.ffn_mult * static_cast<double>(d)));
-  LinearOptions fc{o.bias, false, ParamRole::hidden_weight};
-  LinearOptions proj{o.bias, true, ParamRole::hidden_weight};
+  LinearOptions fc{o.bias, false, ParamRole::hidden_weight, o.init.gain, o.init.base, o.init.gain_on_bias};
+  LinearOptions proj{o.bias, true, ParamRole::hidden_weight, o.init.gain, o.init.base, o.init.gain_on_bias};
   fc_ = register_module("fc", std::make_shared<Linear>(d, hidden, p, init_gen, fc));
+  if (!o.inner_norm.empty()) inner_norm_ = register_module("inner_norm", make_norm(o.inner_norm, hidden, o.norm_eps));
   proj_ = register_module("proj", std::make_shared<Linear>(hidden, d, p, init_gen, proj));
   (void)apply_activation(o.activation, Tensor::zeros({1}));  // validate the name at construction
 }
 
 Tensor MLP::forward(const Tensor& x) const {
-  Tensor h = proj_->forward(apply_activation(opts_.activation, fc_->forward(x)));
+  Tensor a = dropout(apply_activation(opts_.activation, fc_->forward(x)), opts_.act_dropout, is_training(),
+                     dropout_gen_);
+  // Magneto: the inner norm sits after the activation dropout, before fc2 (variants.md §1).
+  if (inner_norm_) a = apply_norm(*inner_norm_, a);
+  Tensor h = proj_->forward(a);
   return dropout(h, opts_.dropout, is_training(), dropout_gen_);
 }
 

@@ -3,6 +3,7 @@
 #include "weft/config/diagnostics.h"
 #include "weft/nn/attention_registry.h"
 #include "weft/nn/blocks/pre_ln.h"
+#include "weft/nn/layerdrop.h"
 #include "weft/nn/registry.h"
 #include "weft/ops/ops.h"
 
@@ -18,7 +19,7 @@ class BlockList : public Module {
 
 GPT::GPT(const GPTConfig& cfg, std::shared_ptr<Parameterization> param, const BlockBuilder& build_block,
          uint64_t init_seed)
-    : cfg_(cfg), param_(std::move(param)), dropout_gen_(init_seed ^ 0x9E3779B97F4A7C15ull) {
+    : cfg_(cfg), param_(std::move(param)), dropout_gen_(init_seed ^ 0x9E3779B97F4A7C15ull), seed_(init_seed) {
   WEFT_CHECK(cfg.n_heads >= 1 && cfg.d_model % cfg.n_heads == 0, ShapeError, "gpt: n_heads ", cfg.n_heads,
              " does not divide d_model ", cfg.d_model);
   Generator init(init_seed);
@@ -32,13 +33,21 @@ GPT::GPT(const GPTConfig& cfg, std::shared_ptr<Parameterization> param, const Bl
   ctx.seq_len = cfg.seq_len;
   ctx.init_gen = &init;
   ctx.dropout_gen = &dropout_gen_;
-  for (int64_t i = 0; i < cfg.n_layers; ++i) {
+  std::vector<int64_t> layers = cfg.keep_layers;
+  if (layers.empty())
+    for (int64_t i = 0; i < cfg.n_layers; ++i) layers.push_back(i);
+  if (auto problem = kept_layers_problem(layers, cfg.n_layers)) throw ConfigError("model.keep_layers: " + *problem);
+  for (int64_t i : layers) {
     ctx.layer_index = i;
     auto b = build_block(ctx);
+    list->add(static_cast<int64_t>(blocks_.size()), b);
     blocks_.push_back(b);
-    list->add(i, b);
+    block_layer_.push_back(i);
   }
-  ln_f_ = register_module("ln_f", make_norm(cfg.final_norm, cfg.d_model, 1e-5));
+  pruned_.assign(blocks_.size(), false);
+  // A post-norm stack ends normalised: no final norm (variants.md §2).
+  if (!blocks_.back()->output_normalized())
+    ln_f_ = register_module("ln_f", make_norm(cfg.final_norm, cfg.d_model, 1e-5));
   if (!cfg.tie_embeddings)
     head_ = register_module("head", std::make_shared<Linear>(cfg.d_model, cfg.vocab, *param_, init,
                                                              LinearOptions{false, false, ParamRole::output}));
@@ -54,22 +63,35 @@ Tensor GPT::forward(const Tensor& ids) {
   if (param_->input_mult() != 1.0) x = mul(x, param_->input_mult());
   x = dropout(x, cfg_.embed_dropout, is_training(), &dropout_gen_);
   if (probe_) probe_->record("embed", x);
-  for (size_t i = 0; i < blocks_.size(); ++i) {
-    x = blocks_[i]->forward(x);
-    if (probe_) probe_->record("blocks." + std::to_string(i), x);
+  for (int64_t k = 0; k < num_blocks(); ++k) {
+    if (block_runs(k)) x = blocks_[static_cast<size_t>(k)]->forward(x);
+    if (probe_) probe_->record("blocks." + std::to_string(k), x);
   }
-  x = apply_norm(*ln_f_, x);
+  if (ln_f_) x = apply_norm(*ln_f_, x);
   Tensor logits = head_ ? head_->forward(x) : matmul(x, transpose(tok_->weight().tensor, 0, 1));
   if (param_->output_mult() != 1.0) logits = mul(logits, param_->output_mult());
   if (probe_) probe_->record("logits", logits);
   return logits;
 }
 
+bool GPT::block_runs(int64_t k) const {
+  if (pruned_[static_cast<size_t>(k)]) return false;
+  // LayerDrop: training only; eval runs every (unpruned) block.
+  return !is_training() || layerdrop_runs(seed_, step_, block_layer_[static_cast<size_t>(k)], cfg_.layerdrop);
+}
+
+void GPT::set_kept_blocks(const std::vector<int64_t>& keep) {
+  if (!keep.empty())
+    if (auto problem = kept_layers_problem(keep, num_blocks())) throw ConfigError("kept blocks: " + *problem);
+  pruned_.assign(blocks_.size(), !keep.empty());
+  for (int64_t k : keep) pruned_[static_cast<size_t>(k)] = false;
+}
+
 Tensor GPT::loss(const Tensor& x, const Tensor& y) { return softmax_cross_entropy(forward(x), y); }
 
 double GPT::flops_per_token() const {
   return 6.0 * static_cast<double>(num_parameters()) +
-         12.0 * static_cast<double>(cfg_.n_layers * cfg_.d_model * cfg_.seq_len);
+         12.0 * static_cast<double>(num_blocks() * cfg_.d_model * cfg_.seq_len);
 }
 
 }  // namespace weft
@@ -87,11 +109,17 @@ Schema GPT::schema() {
   s.add_number("embed_dropout", 0.0).range(0.0, 0.95).help("dropout on the embedding output");
   s.add_choice("final_norm", {"layernorm", "rmsnorm"}, "layernorm").help("norm before the output head");
   s.add_polymorphic("block", LayerRegistry::get("block").catalog(), "pre_ln").help("residual block type");
+  s.add_ints("keep_layers")
+      .help("a pruned model (weft eval --write-pruned): the original indices of its blocks; constants follow n_layers");
   s.add_check([](const ResolvedView& v, Reporter& r) {
     const int64_t d = v.get<int64_t>("d_model"), h = v.get<int64_t>("n_heads");
     if (d % h != 0)
       r.error("n_heads", std::to_string(h) + " heads do not divide d_model " + std::to_string(d) +
                              " (each head needs d_model / n_heads channels)");
+    if (v.has("keep_layers")) {
+      auto problem = kept_layers_problem(v.get<std::vector<int64_t>>("keep_layers"), v.get<int64_t>("n_layers"));
+      if (problem) r.error("keep_layers", *problem);
+    }
     // gpt predicts the next token: an attention that mixes in later tokens would
     // let it read the answer.
     ResolvedView block = v.at("block");
@@ -119,6 +147,8 @@ std::shared_ptr<LanguageModel> GPT::create(const ModelArgs& a) {
   c.tie_embeddings = a.model.get<bool>("tie_embeddings");
   c.embed_dropout = a.model.get<double>("embed_dropout");
   c.final_norm = a.model.get<std::string>("final_norm");
+  c.layerdrop = a.model.at("block").get_or<double>("layerdrop", 0.0);  // a user's block may lack the option
+  c.keep_layers = a.model.get_or<std::vector<int64_t>>("keep_layers", {});
   auto param = build_parameterization(a.param, {c.d_model, c.n_layers, c.d_model / c.n_heads});
   ResolvedView block = a.model.at("block");
   const LayerRegistry::Entry& entry = LayerRegistry::get("block").at(block.get<std::string>("type"));

@@ -12,6 +12,16 @@ struct LinearOptions {
   ParamRole role = ParamRole::hidden_weight;
   double init_gain = 1.0;             // block-type gain on the init (Magneto γ, DeepNorm β)
   InitBase init_base = InitBase::param;
+  bool gain_on_bias = true;           // the gain scales the bias init too (torchscale selects by name)
+};
+
+// How a block type initialises its residual branches beyond the parameterization:
+// Magneto's γ (variants.md §1) or DeepNorm's β (§2) on the value/output
+// projections and fc1/fc2 (never q/k), and the base distribution of every projection.
+struct BranchInit {
+  double gain = 1.0;
+  bool gain_on_bias = true;
+  InitBase base = InitBase::param;
 };
 
 class Linear : public Module {

@@ -1,4 +1,5 @@
-// defines: MLP — d → ffn_mult·d → d with a GELU/ReLU/SiLU activation.
+// defines: MLP — d → ffn_mult·d → d with a GELU/ReLU/SiLU activation, and
+// optionally Magneto's Sub-LN inner norm of width d_ff before fc2 (variants.md §1).
 #pragma once
 
 #include <memory>
@@ -12,7 +13,12 @@ struct MLPOptions {
   double ffn_mult = 4.0;
   std::string activation = "gelu";  // gelu (tanh form) | gelu_erf | relu | silu
   bool bias = true;
-  double dropout = 0.0;
+  double dropout = 0.0;      // on the output (residual dropout)
+  double act_dropout = 0.0;  // on the activations, before the inner norm and fc2
+  // Magneto Sub-LN: a norm over d_ff right before fc2 ("" = none, else layernorm | rmsnorm).
+  std::string inner_norm;
+  double norm_eps = 1e-5;
+  BranchInit init;  // gain (Magneto γ / DeepNorm β) on fc1 and fc2, base distribution
 };
 
 class MLP : public Module {
@@ -22,6 +28,7 @@ class MLP : public Module {
 
  private:
   std::shared_ptr<Linear> fc_, proj_;
+  std::shared_ptr<Module> inner_norm_;  // or null
   MLPOptions opts_;
   Generator* dropout_gen_;
 };

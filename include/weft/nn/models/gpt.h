@@ -23,7 +23,11 @@ struct GPTConfig {
   int64_t seq_len = 256;
   bool tie_embeddings = true;
   double embed_dropout = 0.0;
-  std::string final_norm = "layernorm";
+  std::string final_norm = "layernorm";  // not built when the blocks end normalised (post-LN family)
+  double layerdrop = 0.0;  // LayerDrop probability per block and training step (variants.md §9)
+  // A pruned model: the original indices of the blocks it holds, built as
+  // blocks.0.. with the depth constants of n_layers (empty = all n_layers).
+  std::vector<int64_t> keep_layers;
 };
 
 // Builds block i; given the context the model fills in.
@@ -41,6 +45,11 @@ class GPT : public LanguageModel {
   // 6·N_params + 12·L·d·T (Kaplan et al. 2020; PaLM App. B).
   double flops_per_token() const override;
   Generator& dropout_generator() override { return dropout_gen_; }
+  int64_t num_blocks() const override { return static_cast<int64_t>(blocks_.size()); }
+  void set_kept_blocks(const std::vector<int64_t>& keep) override;
+  // Whether block k runs in the next forward: pruning, then (in training) the
+  // LayerDrop draw of the current step.
+  bool block_runs(int64_t k) const;
   const GPTConfig& config() const { return cfg_; }
   const Parameterization& parameterization() const override { return *param_; }
 
@@ -54,6 +63,9 @@ class GPT : public LanguageModel {
   Generator dropout_gen_;
   std::shared_ptr<Embedding> tok_, pos_;
   std::vector<std::shared_ptr<Block>> blocks_;
+  std::vector<int64_t> block_layer_;  // the original layer index of each built block (LayerDrop's key)
+  std::vector<bool> pruned_;          // set_kept_blocks: blocks the forward skips
+  uint64_t seed_;
   std::shared_ptr<Module> ln_f_;
   std::shared_ptr<Linear> head_;
 };

@@ -1,0 +1,63 @@
+// End-to-end LayerDrop (variants.md §9): training with block.layerdrop resumes
+// bit for bit; `weft eval --set eval.prune.rate=0.5` prunes every other layer
+// and `--write-pruned` writes a run folder that evaluates and generates alike.
+#include "e2e_util.h"
+
+using namespace weft::e2e;
+
+TEST_SUITE("e2e_layerdrop") {
+  TEST_CASE("layerdrop: 40 straight steps equal --until 20 then resume, bit for bit") {
+    Scratch s("layerdrop_resume");
+    const auto la = check_resume_exact(s.dir, " --set model.n_layers=4 --set model.block.layerdrop=0.3");
+    // The drops are real: without LayerDrop the losses differ.
+    Result p0 = run("train recipes/tiny.yaml --run-dir runs/p0 --set model.n_layers=4", s.dir);
+    REQUIRE(p0.code == 0);
+    CHECK(train_losses(s.dir / "runs/p0") != la);
+  }
+
+  TEST_CASE("eval prunes every other layer; --write-pruned writes a run that evaluates the same") {
+    Scratch s("layerdrop_prune");
+    Result t =
+        run("train recipes/tiny.yaml --run-dir runs/a --set model.n_layers=4 --set model.block.layerdrop=0.5 "
+            "--set train.steps=20",
+            s.dir);
+    INFO(t.out);
+    REQUIRE(t.code == 0);
+    Result full = run("eval runs/a --json", s.dir);
+    REQUIRE(full.code == 0);
+    auto fj = nlohmann::json::parse(full.out);
+    CHECK(fj["blocks"] == 4);
+    Result pruned = run("eval runs/a --json --set eval.prune.rate=0.5 --write-pruned runs/a_pruned", s.dir);
+    INFO(pruned.out);
+    REQUIRE(pruned.code == 0);
+    auto pj = nlohmann::json::parse(pruned.out.substr(pruned.out.find('{')));
+    CHECK(pj["blocks"] == 2);
+    CHECK(pj["loss"] != fj["loss"]);
+    const std::string recipe = read_file(s.dir / "runs/a_pruned/recipe.yaml");
+    CHECK(recipe.find("keep_layers: [0, 2]") != std::string::npos);
+    // The pruned run folder is an ordinary run: its own eval gives the pruned loss.
+    Result again = run("eval runs/a_pruned --json", s.dir);
+    INFO(again.out);
+    REQUIRE(again.code == 0);
+    auto aj = nlohmann::json::parse(again.out);
+    CHECK(aj["loss"] == pj["loss"]);
+    CHECK(aj["blocks"] == 2);
+    Result g = run("generate runs/a_pruned --prompt 'the ' --tokens 10 --seed 1", s.dir);
+    CHECK(g.code == 0);
+    // Recipe mistakes are exit 2, naming the key.
+    Result bad = run("eval runs/a --set eval.prune.rate=0.7", s.dir);
+    CHECK(bad.code == 2);
+    CHECK(bad.out.find("eval.prune.rate") != std::string::npos);
+    Result both = run("eval runs/a --set eval.prune.rate=0.5 --set eval.layers_to_keep=[0,1]", s.dir);
+    CHECK(both.code == 2);
+    Result no_prune = run("eval runs/a --write-pruned runs/x", s.dir);
+    CHECK(no_prune.code == 2);
+    Result missing = run("eval runs/a --set eval.layers_to_keep=[0,7]", s.dir);
+    CHECK(missing.code == 2);
+    CHECK(missing.out.find("eval.layers_to_keep: layer 7 does not exist") != std::string::npos);
+    Result keep = run("eval runs/a --json --set eval.layers_to_keep=[0,3]", s.dir);
+    INFO(keep.out);
+    REQUIRE(keep.code == 0);
+    CHECK(nlohmann::json::parse(keep.out)["blocks"] == 2);
+  }
+}
