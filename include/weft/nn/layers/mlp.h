@@ -13,6 +13,9 @@ struct MLPOptions {
   std::string activation = "gelu";  // gelu (tanh form) | gelu_erf | relu | silu
   bool bias = true;
   double dropout = 0.0;
+  // The output projection is a residual branch's last projection for the init (SP's
+  // 1/√(2L) scaling); SAS/SAS-P turn this off (variants.md §4).
+  bool residual_output_init = true;
 };
 
 class MLP : public Module {
