@@ -280,6 +280,11 @@ TEST_SUITE("cat_attention") {
     CHECK(std::dynamic_pointer_cast<SoftmaxAttention>(build(f3, y)));
   }
 
+  TEST_CASE("heads must divide d_model") {
+    Fixture f(8, 3);
+    CHECK_THROWS_WITH_AS(build(f, kCausal), doctest::Contains("n_heads 3 must divide d_model 8"), ShapeError);
+  }
+
   TEST_CASE("registry: cat and cat_avgkey are bidirectional, cat_causal is causal") {
     auto& r = AttentionRegistry::instance();
     CHECK(r.is_bidirectional("cat"));

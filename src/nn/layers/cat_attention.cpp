@@ -29,10 +29,8 @@ Tensor causal_lag_mix(const Tensor& z, const Tensor& v, double cap, const MixDro
 
 CatAttention::CatAttention(int64_t d, const AttentionContext& ctx, const CatOptions& o)
     : opts_(o), n_heads_(ctx.block.n_heads), dropout_(ctx.dropout), dropout_gen_(ctx.block.dropout_gen) {
-  WEFT_CHECK(n_heads_ >= 1 && d % n_heads_ == 0, ShapeError, "cat attention: n_heads ", n_heads_,
-             " must divide d_model ", d);
   const Parameterization& p = *ctx.block.param;
-  scale_ = p.attn_scale(d / n_heads_);
+  scale_ = p.attn_scale(head_width("cat attention", d, n_heads_));
   LinearOptions score{ctx.bias, false, ParamRole::hidden_weight, 1.0, ctx.init_base};
   LinearOptions value{ctx.bias, false, ParamRole::hidden_weight, ctx.value_out_gain, ctx.init_base};
   LinearOptions proj{ctx.bias, true, ParamRole::hidden_weight, ctx.value_out_gain, ctx.init_base};

@@ -1,5 +1,6 @@
 #include "weft/nn/layers/shaped_attention.h"
 
+#include "weft/nn/attention_registry.h"
 #include "weft/ops/ops.h"
 
 namespace weft {
@@ -39,10 +40,8 @@ ShapedAttention::HeadGain ShapedAttention::make_gain(const std::string& name, do
 
 ShapedAttention::ShapedAttention(const BlockContext& ctx, const ShapedAttentionOptions& o) : n_heads_(ctx.n_heads) {
   const int64_t d = ctx.shape.width;
-  WEFT_CHECK(n_heads_ >= 1 && d % n_heads_ == 0, ShapeError, "shaped attention: n_heads ", n_heads_,
-             " must divide d_model ", d);
   const Parameterization& p = *ctx.param;
-  scale_ = p.attn_scale(d / n_heads_);
+  scale_ = p.attn_scale(head_width("shaped attention", d, n_heads_));
   Generator& g = *ctx.init_gen;
   // W_q zero (S = C at init: the identity map), W_k small; no biases.
   LinearOptions q{false, false, ParamRole::hidden_weight, init_gain_for_std(p, d, d, o.query_init_std)};
