@@ -26,6 +26,7 @@
 #include <new>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "../cpu_backend.h"
 #include "../strided_loop.h"
@@ -238,6 +239,10 @@ void online_causal_conv(const Tensor& a, const Tensor& v, const ConvDims& c, Ten
   const T* vi = v.data<T>();
   T* o = out.data<T>();
   std::fill(o, o + out.numel(), T(0));
+  // Plans of every level, made before the parallel region (planning may throw).
+  std::vector<std::pair<typename Fftw<T>::Plan, typename Fftw<T>::Plan>> plans;
+  for (int64_t s = 2 * kLeaf; s <= N; s *= 2)
+    plans.emplace_back(get_plan<T>(s, Kind::r2c, "fft_conv"), get_plan<T>(s, Kind::c2r, "fft_conv"));
   const int64_t items = c.R * c.nblk;
 #pragma omp parallel for schedule(static) num_threads(nt) if (c.R * c.T * c.D > kParallelGrain)
   for (int64_t it = 0; it < items; ++it) {
@@ -267,10 +272,10 @@ void online_causal_conv(const Tensor& a, const Tensor& v, const ConvDims& c, Ten
         }
     }
     // Levels of width s: r2c of `len` samples from `src(t)` zero-padded to s.
-    for (int64_t s = 2 * kLeaf; s <= N; s *= 2) {
+    size_t level = 0;
+    for (int64_t s = 2 * kLeaf; s <= N; s *= 2, ++level) {
       const int64_t h = s / 2, F = s / 2 + 1;
-      const auto fwd = get_plan<T>(s, Kind::r2c, "fft_conv");
-      const auto inv = get_plan<T>(s, Kind::c2r, "fft_conv");
+      const auto fwd = plans[level].first, inv = plans[level].second;
       auto transform = [&](int64_t len, auto src, T* dst) {
         for (int64_t t = 0; t < len; ++t) row[t] = src(t);
         std::fill(row + len, row + s, T(0));
