@@ -38,6 +38,10 @@ TEST_SUITE("e2e_errors") {
     expect_recipe_error(s, replace(tiny(s), "n_heads: 2", "n_heads: 3"), {"model.n_heads", "divide"});
     expect_recipe_error(s, tiny(s), {"--set", "optim.lrr"}, "--set optim.lrr=0.1");
     expect_recipe_error(s, replace(tiny(s), "type: pre_ln", "type: pre_lnn"), {"bad.yaml:8", "pre_ln"});
+    // A bidirectional attention in a causal LM would read the next token.
+    for (const char* t : {"cat", "cat_avgkey"})
+      expect_recipe_error(s, replace(tiny(s), "type: pre_ln", std::string("type: pre_ln, attn: {type: ") + t + "}"),
+                          {"block.attn.type", "bidirectional", "cat_causal"});
   }
 
   TEST_CASE("missing data path: exit 3, nothing written") {

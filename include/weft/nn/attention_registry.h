@@ -64,6 +64,10 @@ class AttentionRegistry : public TypeRegistry<AttentionFactory> {
   std::set<std::string> bidirectional_;
 };
 
+// The per-head width d / n_heads; throws ShapeError naming `layer` unless n_heads
+// (≥ 1) divides d.
+int64_t head_width(const char* layer, int64_t d, int64_t n_heads);
+
 // Builds the attention a validated `attn:` section describes (an empty view =
 // softmax with its defaults, for blocks built in code).
 std::shared_ptr<Attention> build_attention(const ResolvedView& attn, const AttentionContext& ctx);

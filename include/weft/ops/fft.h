@@ -15,7 +15,10 @@ Tensor rfft(const Tensor& x, int64_t dim = -1);
 Tensor irfft(const Tensor& x, int64_t n, int64_t dim = -1);
 // a [..., T], v [..., T, D] → out [..., T, D], out_i = Σ_j a_{(i−j) mod T} v_j  (via FFT).
 Tensor circular_conv(const Tensor& a, const Tensor& v);
-// a [..., T], v [..., T, D] → out_i = Σ_{k=0}^{i} a_k v_{i−k}  (zero-padded FFT; no wrap-around).
+// a [..., T], v [..., T, D] → out_i = Σ_{k=0}^{i} a_k v_{i−k}, exactly causal: the forward
+// (an online FFT product, O(T log² T)) never reads a_j or v_j for j > i when it writes
+// out_i, so later inputs leave earlier outputs bitwise unchanged; the backward is one
+// zero-padded FFT (O(T log T)).
 Tensor causal_conv(const Tensor& a, const Tensor& v);
 
 }  // namespace weft

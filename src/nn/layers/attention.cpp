@@ -23,10 +23,8 @@ void scale_columns(Linear& l, int64_t from, int64_t count, double g, bool on_bia
 
 SoftmaxAttention::SoftmaxAttention(int64_t d, const AttentionContext& ctx)
     : n_heads_(ctx.block.n_heads), dropout_(ctx.dropout), dropout_gen_(ctx.block.dropout_gen) {
-  WEFT_CHECK(n_heads_ >= 1 && d % n_heads_ == 0, ShapeError, "attention: n_heads ", n_heads_,
-             " must divide d_model ", d);
   const Parameterization& p = *ctx.block.param;
-  scale_ = p.attn_scale(d / n_heads_);
+  scale_ = p.attn_scale(head_width("attention", d, n_heads_));
   LinearOptions qkv{ctx.bias, false, ParamRole::hidden_weight, 1.0, ctx.init_base};
   LinearOptions proj{ctx.bias, true, ParamRole::hidden_weight, ctx.value_out_gain, ctx.init_base,
                      ctx.value_out_gain_on_bias};

@@ -19,7 +19,7 @@ MLP::MLP(int64_t d, const MLPOptions& o, const Parameterization& p, Generator& i
     : opts_(o), dropout_gen_(dropout_gen) {
   const int64_t hidden = static_cast<int64_t>(std::llround(o.ffn_mult * static_cast<double>(d)));
   LinearOptions fc{o.bias, false, ParamRole::hidden_weight, o.init.gain, o.init.base, o.init.gain_on_bias};
-  LinearOptions proj{o.bias, true, ParamRole::hidden_weight, o.init.gain, o.init.base, o.init.gain_on_bias};
+  LinearOptions proj{o.bias, o.residual_output_init, ParamRole::hidden_weight, o.init.gain, o.init.base, o.init.gain_on_bias};
   fc_ = register_module("fc", std::make_shared<Linear>(d, hidden, p, init_gen, fc));
   if (!o.inner_norm.empty()) inner_norm_ = register_module("inner_norm", make_norm(o.inner_norm, hidden, o.norm_eps));
   proj_ = register_module("proj", std::make_shared<Linear>(hidden, d, p, init_gen, proj));

@@ -13,10 +13,14 @@ Tensor LayerNorm::forward(const Tensor& x) const {
   return layer_norm(x, weight_->tensor, bias_ ? bias_->tensor : Tensor(), eps_);
 }
 
-RMSNorm::RMSNorm(int64_t dim, double eps) : eps_(eps) {
+RMSNorm::RMSNorm(int64_t dim, double eps, RmsEps placement) : eps_(eps), placement_(placement) {
   weight_ = &register_parameter("weight", Tensor::ones({dim}), ParamRole::norm_gain);
 }
 
-Tensor RMSNorm::forward(const Tensor& x) const { return rms_norm(x, weight_->tensor, eps_); }
+Tensor RMSNorm::forward(const Tensor& x) const {
+  if (placement_ == RmsEps::inside_root) return rms_norm(x, weight_->tensor, eps_);
+  Tensor rms = sqrt(mean(mul(x, x), {-1}, true));
+  return mul(div(x, add(rms, eps_)), weight_->tensor);
+}
 
 }  // namespace weft

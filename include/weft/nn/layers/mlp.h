@@ -19,6 +19,9 @@ struct MLPOptions {
   std::string inner_norm;
   double norm_eps = 1e-5;
   BranchInit init;  // gain (Magneto γ / DeepNorm β) on fc1 and fc2, base distribution
+  // The output projection is a residual branch's last projection for the init (SP's
+  // 1/√(2L) scaling); SAS/SAS-P turn this off (variants.md §4).
+  bool residual_output_init = true;
 };
 
 class MLP : public Module {

@@ -16,14 +16,21 @@ class LayerNorm : public Module {
   double eps_;
 };
 
+// Where RMSNorm adds its ε: inside the root, x / sqrt(mean(x²) + ε) (the fused
+// rms_norm op; LLaMA, T5), or outside, x / (sqrt(mean(x²)) + ε) (He & Hofmann's
+// simplified blocks, variants.md §4; composed from ops — its gradient is undefined
+// for an all-zero row, which a trained stream never holds).
+enum class RmsEps : uint8_t { inside_root, outside_root };
+
 class RMSNorm : public Module {
  public:
-  explicit RMSNorm(int64_t dim, double eps = 1e-6);
+  explicit RMSNorm(int64_t dim, double eps = 1e-6, RmsEps placement = RmsEps::inside_root);
   Tensor forward(const Tensor& x) const;
 
  private:
   Parameter* weight_ = nullptr;
   double eps_;
+  RmsEps placement_;
 };
 
 }  // namespace weft

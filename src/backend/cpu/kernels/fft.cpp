@@ -1,6 +1,6 @@
 // CPU FFT kernels on FFTW3: rfft / irfft along the last dim, and the FFT sequence
-// convolution a [..., T] ⊛ v [..., T, D] (circular, or causal via zero padding) with
-// its backward.
+// convolution a [..., T] ⊛ v [..., T, D] (circular, or causal: an exactly causal
+// online product forward, a zero-padded transform backward) with its backward.
 //
 // Plans: FFTW's planner is not thread-safe, so plans live in one process-wide cache
 // keyed by (length, precision, kind) behind a mutex, made with FFTW_ESTIMATE (no
@@ -26,6 +26,7 @@
 #include <new>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "../cpu_backend.h"
 #include "../strided_loop.h"
@@ -203,6 +204,120 @@ void cmul(T* x, const T* y, int64_t F, bool conj_y) {
   }
 }
 
+// Exactly causal forward of the causal convolution --------------------------
+// out_i = Σ_{k=0}^{i} a_k v_{i−k} where a and v both come from tokens (CAT's causal
+// variant, variants.md §8). One zero-padded FFT of the whole sequence is causal only
+// up to rounding: every output picks up ~1e-7 (f32) of noise from future tokens, so a
+// model could in principle read the future through it. The online ("relaxed")
+// product (van der Hoeven 1997; the divide-and-conquer online convolution) instead
+// splits the pairs (j, k), j + k = i, into blocks that only read inputs earlier than
+// every output they write: perturbing token t leaves out_0..out_{t−1} bitwise
+// unchanged. Cost O(T log² T) instead of O(T log T).
+//
+// Over N = 2^n ≥ T (inputs past T are zero, outputs past T dropped), with leaves of
+// kLeaf positions and, for every node [l, r) of width s ≥ 2·kLeaf, m = l + s/2:
+//   l = 0: a[0, m) ⊛ v[0, m)                         → outputs [m, r)
+//   l > 0: a[l, m) ⊛ v[0, s)  +  a[0, s) ⊛ v[l, m)   → outputs [m, r)   (s ≤ l)
+// and at a leaf [l, l + kLeaf) the remaining pairs directly: all of them when l = 0,
+// else those with j ≥ l or k ≥ l. A node's products read indices < m only. Each
+// product needs a length-s circular convolution: the wrapped terms land below s/2,
+// outside the kept outputs. The spectra of the prefixes a[0, s), v[0, s) are shared
+// by all nodes of a level.
+constexpr int64_t kLeaf = 32;
+
+template <typename T>
+void online_causal_conv(const Tensor& a, const Tensor& v, const ConvDims& c, Tensor& out) {
+  int64_t N = kLeaf;
+  while (N < c.T) N *= 2;
+  const int nt = max_threads();
+  const int64_t sr = padded<T>(N), sc = padded<T>(2 * (N / 2 + 1));
+  // Per thread: a-prefix and a-segment spectra, kChanBlock v-prefix spectra, one
+  // segment spectrum, one real work row.
+  const int64_t per_thread = (3 + kChanBlock) * sc + sr;
+  AlignedBuf<T> scratch(nt * per_thread);
+  const T* ai = a.data<T>();
+  const T* vi = v.data<T>();
+  T* o = out.data<T>();
+  std::fill(o, o + out.numel(), T(0));
+  // Plans of every level, made before the parallel region (planning may throw).
+  std::vector<std::pair<typename Fftw<T>::Plan, typename Fftw<T>::Plan>> plans;
+  for (int64_t s = 2 * kLeaf; s <= N; s *= 2)
+    plans.emplace_back(get_plan<T>(s, Kind::r2c, "fft_conv"), get_plan<T>(s, Kind::c2r, "fft_conv"));
+  const int64_t items = c.R * c.nblk;
+#pragma omp parallel for schedule(static) num_threads(nt) if (c.R * c.T * c.D > kParallelGrain)
+  for (int64_t it = 0; it < items; ++it) {
+    const int64_t r = it / c.nblk, d0 = (it % c.nblk) * kChanBlock, w = std::min(kChanBlock, c.D - d0);
+    const T* ar = ai + r * c.T;
+    const T* vr = vi + r * c.T * c.D;
+    T* orow = o + r * c.T * c.D;
+    T* apre = scratch.get() + omp_get_thread_num() * per_thread;
+    T* aseg = apre + sc;
+    T* spec = aseg + sc;
+    T* vpre = spec + sc;  // kChanBlock spectra
+    T* row = vpre + kChanBlock * sc;
+    auto at = [&](int64_t j) { return j < c.T ? ar[j] : T(0); };
+    auto vat = [&](int64_t j, int64_t d) { return j < c.T ? vr[j * c.D + d] : T(0); };
+    // Leaves.
+    for (int64_t l = 0; l < c.T; l += kLeaf) {
+      for (int64_t i = l; i < std::min(l + kLeaf, c.T); ++i)
+        for (int64_t d = d0; d < d0 + w; ++d) {
+          T acc = 0;
+          if (l == 0) {
+            for (int64_t j = 0; j <= i; ++j) acc += ar[j] * vr[(i - j) * c.D + d];
+          } else {
+            for (int64_t j = l; j <= i; ++j) acc += ar[j] * vr[(i - j) * c.D + d];
+            for (int64_t k = l; k <= i; ++k) acc += ar[i - k] * vr[k * c.D + d];
+          }
+          orow[i * c.D + d] += acc;
+        }
+    }
+    // Levels of width s: r2c of `len` samples from `src(t)` zero-padded to s.
+    size_t level = 0;
+    for (int64_t s = 2 * kLeaf; s <= N; s *= 2, ++level) {
+      const int64_t h = s / 2, F = s / 2 + 1;
+      const auto fwd = plans[level].first, inv = plans[level].second;
+      auto transform = [&](int64_t len, auto src, T* dst) {
+        for (int64_t t = 0; t < len; ++t) row[t] = src(t);
+        std::fill(row + len, row + s, T(0));
+        Fftw<T>::r2c(fwd, row, dst);
+      };
+      const T scale = T(1) / static_cast<T>(s);
+      // Adds samples [h, s) of the inverse of `spec`, scaled, to outputs m.. of channel d.
+      auto emit = [&](int64_t m, int64_t d) {
+        Fftw<T>::c2r(inv, spec, row);
+        for (int64_t t = 0; t < h && m + t < c.T; ++t) orow[(m + t) * c.D + d] += row[h + t] * scale;
+      };
+      if (h < c.T) {  // the l = 0 node
+        transform(h, at, apre);
+        for (int64_t k = 0; k < w; ++k) {
+          transform(h, [&](int64_t t) { return vat(t, d0 + k); }, spec);
+          cmul(spec, apre, F, false);
+          emit(h, d0 + k);
+        }
+      }
+      bool have_prefix = false;
+      for (int64_t l = s; l + h < c.T; l += s) {
+        if (!have_prefix) {  // spectra of a[0, s) and v[0, s), shared by the level's nodes
+          transform(s, at, apre);
+          for (int64_t k = 0; k < w; ++k) transform(s, [&](int64_t t) { return vat(t, d0 + k); }, vpre + k * sc);
+          have_prefix = true;
+        }
+        transform(h, [&](int64_t t) { return at(l + t); }, aseg);
+        for (int64_t k = 0; k < w; ++k) {
+          transform(h, [&](int64_t t) { return vat(l + t, d0 + k); }, spec);
+          cmul(spec, apre, F, false);  // a[0, s) ⊛ v[l, m)
+          const T* vp = vpre + k * sc;
+          for (int64_t f = 0; f < F; ++f) {  // + a[l, m) ⊛ v[0, s)
+            spec[2 * f] += aseg[2 * f] * vp[2 * f] - aseg[2 * f + 1] * vp[2 * f + 1];
+            spec[2 * f + 1] += aseg[2 * f] * vp[2 * f + 1] + aseg[2 * f + 1] * vp[2 * f];
+          }
+          emit(l + h, d0 + k);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void CpuBackend::rfft(const Tensor& x, Tensor& out) {
@@ -265,8 +380,9 @@ void CpuBackend::irfft(const Tensor& x, int64_t n, Tensor& out) {
   });
 }
 
-// Out_d = A · V_d per bin (convolution theorem), then (1/L)·c2r; causal keeps the
-// first T samples of the zero-padded length-L circular convolution.
+// Circular: Out_d = A · V_d per bin (convolution theorem), then (1/L)·c2r. Causal:
+// the exactly causal online product above (the backward needs no causality and
+// keeps the single zero-padded transform).
 void CpuBackend::fft_conv(const Tensor& a, const Tensor& v, bool causal, Tensor& out) {
   require_contiguous(a, "fft_conv", "a");
   require_contiguous(v, "fft_conv", "v");
@@ -276,6 +392,7 @@ void CpuBackend::fft_conv(const Tensor& a, const Tensor& v, bool causal, Tensor&
     const ConvDims c = conv_dims(a, v, causal, "fft_conv");
     WEFT_CHECK(out.numel() == v.numel(), ShapeError, "fft_conv: out ", out.describe(), " must match v ", v.describe());
     if (c.R == 0 || c.D == 0) return;
+    if (causal) return online_causal_conv<T>(a, v, c, out);
     const auto fwd = get_plan<T>(c.L, Kind::r2c, "fft_conv");
     const auto inv = get_plan<T>(c.L, Kind::c2r, "fft_conv");
     const int64_t sr = padded<T>(c.L), sc = padded<T>(2 * c.F);
