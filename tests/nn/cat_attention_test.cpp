@@ -9,8 +9,10 @@
 
 #include "../support/test_util.h"
 #include "weft/autograd/gradcheck.h"
+#include "weft/nn/blocks/pre_ln.h"
 #include "weft/nn/layers/attention.h"
 #include "weft/nn/layers/cat_attention.h"
+#include "weft/nn/models/gpt.h"
 #include "weft/ops/ops.h"
 
 using namespace weft;
@@ -197,6 +199,30 @@ TEST_SUITE("cat_attention") {
       Tensor x2 = x.clone();
       narrow(x2, 1, j, T - j).copy_(randn({2, T - j, 16}, 51 + j, DType::f32));
       Tensor y2 = layer->forward(x2);
+      CHECK(test::bitwise_equal(narrow(y, 1, 0, j), narrow(y2, 1, 0, j)));
+      CHECK_FALSE(test::bitwise_equal(narrow(y, 1, j, 1), narrow(y2, 1, j, 1)));
+    }
+  }
+
+  TEST_CASE("gpt + pre_ln + cat_causal: changing later tokens leaves earlier logits bitwise unchanged") {
+    GPTConfig c;
+    c.vocab = 256;
+    c.d_model = 32;
+    c.n_heads = 4;
+    c.n_layers = 2;
+    c.seq_len = 100;
+    auto param = make_standard_parameterization({c.d_model, c.n_layers, c.d_model / c.n_heads});
+    const PreLNOptions pre;
+    const ResolvedView attn = attn_view(kCausal);
+    GPT model(
+        c, param, [&](const BlockContext& ctx) { return std::make_shared<PreLNBlock>(ctx, pre, attn); }, 9);
+    std::vector<int64_t> ids(100);
+    for (size_t t = 0; t < ids.size(); ++t) ids[t] = int64_t((t * 37 + 11) % 256);
+    Tensor y = model.forward(Tensor::from_vector(ids, {1, 100}));
+    for (int64_t j : {1, 50, 99}) {
+      std::vector<int64_t> ids2 = ids;
+      for (size_t t = size_t(j); t < ids2.size(); ++t) ids2[t] = int64_t((t * 91 + 5) % 256);
+      Tensor y2 = model.forward(Tensor::from_vector(ids2, {1, 100}));
       CHECK(test::bitwise_equal(narrow(y, 1, 0, j), narrow(y2, 1, 0, j)));
       CHECK_FALSE(test::bitwise_equal(narrow(y, 1, j, 1), narrow(y2, 1, j, 1)));
     }
