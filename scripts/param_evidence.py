@@ -302,8 +302,8 @@ def main():
     l.add_argument("--width", type=int, default=128)
     l.add_argument("--base-width", type=int, default=128)
     l.add_argument("--depths", type=int, nargs="+", default=[2, 4, 8, 16])
-    l.add_argument("--lr-min", type=float, default=1e-3)
-    l.add_argument("--n-lr", type=int, default=6)
+    l.add_argument("--lr-min", type=float, default=2.5e-4)
+    l.add_argument("--n-lr", type=int, default=7)
     l.add_argument("--steps", type=int, default=200)
     l.add_argument("--val-fraction", type=float, default=0.01, help="held-out tail scored at the end of each run")
 
