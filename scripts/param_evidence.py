@@ -266,11 +266,8 @@ def lr_transfer(a):
     print(f"SVG: {svg}")
     d0, d1 = a.depths[0], a.depths[-1]
 
-    def shift(kind):
-        r = best(kind, d1) / best(kind, d0)
-        return ("%g" % r) if r >= 1 else ("1/%g" % (1 / r))
-
-    print(f"optimal-lr shift from depth {d0} to {d1}: " + " ".join(f"{k}=×{shift(k)}" for k in a.params))
+    shift = {k: best(k, d1) / best(k, d0) for k in a.params}
+    print(f"optimal-lr shift from depth {d0} to {d1}: " + " ".join(f"{k}=×{shift[k]:g}" for k in a.params))
 
 
 def main():
