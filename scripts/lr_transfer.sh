@@ -7,7 +7,7 @@
 # Expected: CompleteP's best lr stays within one grid step (x2) from depth 2 to
 # 16 while SP's moves further. Prints a table, writes runs/lr_transfer/lr_transfer.svg;
 # the last line is `optimal-lr shift from depth 2 to 16: sp=×A completep=×B`.
-# About 25-30 min on 2 cores; finished runs are reused when re-run.
+# About 28 min on 2 shared cores; finished runs are reused when re-run.
 # Needs build/weft and data/corpora/fortunes.txt (scripts/prepare_corpora.sh fortunes).
 # Extra arguments go to scripts/param_evidence.py lr (e.g. --steps 200 --n-lr 6).
 set -euo pipefail
