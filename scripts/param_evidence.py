@@ -266,11 +266,8 @@ def lr_transfer(a):
     print(f"SVG: {svg}")
     d0, d1 = a.depths[0], a.depths[-1]
 
-    def shift(kind):
-        r = best(kind, d1) / best(kind, d0)
-        return ("%g" % r) if r >= 1 else ("1/%g" % (1 / r))
-
-    print(f"optimal-lr shift from depth {d0} to {d1}: " + " ".join(f"{k}=×{shift(k)}" for k in a.params))
+    shift = {k: best(k, d1) / best(k, d0) for k in a.params}
+    print(f"optimal-lr shift from depth {d0} to {d1}: " + " ".join(f"{k}=×{shift[k]:g}" for k in a.params))
 
 
 def main():
@@ -302,8 +299,8 @@ def main():
     l.add_argument("--width", type=int, default=128)
     l.add_argument("--base-width", type=int, default=128)
     l.add_argument("--depths", type=int, nargs="+", default=[2, 4, 8, 16])
-    l.add_argument("--lr-min", type=float, default=1e-3)
-    l.add_argument("--n-lr", type=int, default=6)
+    l.add_argument("--lr-min", type=float, default=2.5e-4)
+    l.add_argument("--n-lr", type=int, default=7)
     l.add_argument("--steps", type=int, default=200)
     l.add_argument("--val-fraction", type=float, default=0.01, help="held-out tail scored at the end of each run")
 

@@ -35,7 +35,8 @@ struct Parameter {
   double wd_mult = 1.0;
   double eps_mult = 1.0;
   // The std of the distribution it was initialised from (param/: init_std_of;
-  // 0 for constants such as norm gains), for `weft inspect`.
+  // 0 for constants such as norm gains), for `weft inspect`. A fused qkv whose
+  // value columns carry a block's init gain (Magneto, DeepNorm) reports q/k's.
   double init_std = 0.0;
 };
 

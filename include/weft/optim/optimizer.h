@@ -12,7 +12,9 @@
 // biases, gains, embeddings"); the options' `decay_all_roles` turns the role mask
 // off so that wd_mult alone decides. The mask is applied inside the optimizer
 // rather than written into wd_mult, so a Parameter's multipliers stay exactly what
-// the parameterization set.
+// the parameterization set. With the µP/CompleteP table (param/complete_p.h),
+// whose wd_mult is already 0 for norms and biases, the mask only removes the
+// embeddings' decay (λ_base in the paper): a width- and depth-independent factor.
 //
 // Skipped parameters: a parameter whose tensor.grad() is undefined got no
 // gradient since the last zero_grad() (e.g. a block dropped by LayerDrop, an
