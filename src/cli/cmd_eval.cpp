@@ -97,8 +97,8 @@ Runner add_eval(CLI::App& app) {
     const Split split = parse_split(o->split);
     EvalResult e = evaluate(*s.model, corpus, split, recipe.get<int64_t>("train.batch"), s.model->context_length());
     const nlohmann::json state = load_checkpoint(step_dir).state;
-    nlohmann::json out = {{"split", o->split},
-                          {"blocks", keep.empty() ? s.model->num_blocks() : static_cast<int64_t>(keep.size())},       {"loss", round_trip(e.loss)},
+    const int64_t blocks_run = keep.empty() ? s.model->num_blocks() : static_cast<int64_t>(keep.size());
+    nlohmann::json out = {{"split", o->split},       {"blocks", blocks_run},       {"loss", round_trip(e.loss)},
                           {"ppl", round_trip(e.ppl())}, {"tokens", e.tokens},
                           {"step", state.value("step", int64_t{0})}, {"checkpoint", step_dir.filename().string()}};
     if (corpus.kind() == "bytes") out["bpb"] = round_trip(e.bits_per_token());

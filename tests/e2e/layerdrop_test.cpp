@@ -44,17 +44,18 @@ TEST_SUITE("e2e_layerdrop") {
     CHECK(aj["blocks"] == 2);
     Result g = run("generate runs/a_pruned --prompt 'the ' --tokens 10 --seed 1", s.dir);
     CHECK(g.code == 0);
-    // Recipe mistakes are exit 2, naming the key.
-    Result bad = run("eval runs/a --set eval.prune.rate=0.7", s.dir);
-    CHECK(bad.code == 2);
-    CHECK(bad.out.find("eval.prune.rate") != std::string::npos);
-    Result both = run("eval runs/a --set eval.prune.rate=0.5 --set eval.layers_to_keep=[0,1]", s.dir);
-    CHECK(both.code == 2);
-    Result no_prune = run("eval runs/a --write-pruned runs/x", s.dir);
-    CHECK(no_prune.code == 2);
-    Result missing = run("eval runs/a --set eval.layers_to_keep=[0,7]", s.dir);
-    CHECK(missing.code == 2);
-    CHECK(missing.out.find("eval.layers_to_keep: layer 7 does not exist") != std::string::npos);
+    // Recipe mistakes are exit 2 and say what is wrong, naming the key.
+    const std::pair<const char*, const char*> mistakes[] = {
+        {"eval runs/a --set eval.prune.rate=0.7", "eval.prune.rate"},
+        {"eval runs/a --set eval.prune.rate=0.5 --set eval.layers_to_keep=[0,1]", "not both"},
+        {"eval runs/a --write-pruned runs/x", "--write-pruned needs a pruning"},
+        {"eval runs/a --set eval.layers_to_keep=[0,7]", "eval.layers_to_keep: layer 7 does not exist"}};
+    for (auto [args, message] : mistakes) {
+      Result r = run(args, s.dir);
+      INFO(args << "\n" << r.out);
+      CHECK(r.code == 2);
+      CHECK(r.out.find(message) != std::string::npos);
+    }
     Result keep = run("eval runs/a --json --set eval.layers_to_keep=[0,3]", s.dir);
     INFO(keep.out);
     REQUIRE(keep.code == 0);
