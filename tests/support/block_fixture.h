@@ -17,6 +17,7 @@
 #include "weft/nn/registry.h"
 #include "weft/ops/ops.h"
 #include "weft/train/recipe_schema.h"
+#include "residual_mult.h"
 
 namespace weft::test {
 
@@ -36,25 +37,7 @@ inline Recipe recipe_from_model(const std::string& model_body, const std::vector
   return r;
 }
 
-// SP with a chosen residual multiplier (µP/CompleteP-like), for the tests that
-// every residual branch is multiplied by it.
-class ResidualMultParam final : public Parameterization {
- public:
-  ResidualMultParam(const ModelShape& s, double r) : sp_(make_standard_parameterization(s)), r_(r) {}
-  std::string name() const override { return "test_residual_mult"; }
-  double init_std(const InitRequest& q) const override { return sp_->init_std(q); }
-  double lr_mult(const InitRequest& q) const override { return sp_->lr_mult(q); }
-  double wd_mult(const InitRequest& q) const override { return sp_->wd_mult(q); }
-  double eps_mult(const InitRequest& q) const override { return sp_->eps_mult(q); }
-  double residual_mult() const override { return r_; }
-  double output_mult() const override { return 1.0; }
-  double input_mult() const override { return 1.0; }
-  double attn_scale(int64_t d_head) const override { return sp_->attn_scale(d_head); }
-
- private:
-  std::shared_ptr<Parameterization> sp_;
-  double r_;
-};
+// ResidualMultParam (SP with a chosen residual multiplier): tests/support/residual_mult.h.
 
 // One block built through the registry, with the generators it points to kept alive.
 struct BuiltBlock {
