@@ -5,6 +5,8 @@
 #include "weft/backend/dispatch.h"
 #include "weft/ops/shape_ops.h"
 
+#include <algorithm>
+
 namespace weft {
 
 namespace {
@@ -63,6 +65,46 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     Tensor ga = na ? sum_to(matmul_raw(g, transpose(bs, -1, -2)), as.shape()) : Tensor();
     Tensor gb = nb ? sum_to(matmul_raw(transpose(as, -1, -2), g), bs.shape()) : Tensor();
     return {ga, gb};
+  });
+}
+
+Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
+  const char* op = "linear";
+  opcheck::floating(op, x, "x");
+  opcheck::floating(op, w, "w");
+  opcheck::floating(op, b, "b");
+  opcheck::same_dtype(op, x, w);
+  opcheck::same_dtype(op, x, b);
+  opcheck::same_device(op, x, w);
+  opcheck::same_device(op, x, b);
+  opcheck::rank_at_least(op, x, 1, "x");
+  opcheck::max_rank(op, x);
+  WEFT_CHECK(w.dim() == 2, ShapeError, op, ": weight must be [in, out], got ", w.describe());
+  const int64_t K = x.shape().back(), N = w.shape()[1];
+  WEFT_CHECK(w.shape()[0] == K, ShapeError, op, ": x ", x.describe(), " has ", K, " features but weight ",
+             w.describe(), " expects ", w.shape()[0]);
+  WEFT_CHECK(b.dim() == 1 && b.shape()[0] == N, ShapeError, op, ": bias must be [", N, "] for weight ",
+             w.describe(), ", got ", b.describe());
+  Shape out_shape = x.shape();
+  out_shape.back() = N;
+  const int64_t rows = x.numel() / std::max<int64_t>(K, 1);
+  Tensor x2 = reshape(x.detach(), {rows, K});
+  Tensor out = Tensor::empty({rows, N}, x.dtype(), x.device());
+  Backend& be = backend_for(x.device());
+  // Every row starts as the bias; the gemm adds x @ w onto it.
+  be.copy(Tensor::make_view(b, {rows, N}, {0, b.strides()[0]}, b.offset()), out);
+  be.gemm(x2, w, out, 1.0, 1.0);
+  out = reshape(out, out_shape);
+  if (!should_record({x, w, b})) return out;
+  const bool nx = needs_grad(x), nw = needs_grad(w), nb = needs_grad(b);
+  Tensor xs = x2.detach(), ws = w.detach();
+  Shape xshape = x.shape();
+  return record(op, out, {x, w, b}, [xs, ws, xshape, nx, nw, nb, rows, N](const Tensor& g) -> std::vector<Tensor> {
+    Tensor g2 = reshape(g, {rows, N});
+    Tensor gx = nx ? reshape(matmul_raw(g2, transpose(ws, 0, 1)), xshape) : Tensor();
+    Tensor gw = nw ? matmul_raw(transpose(xs, 0, 1), g2) : Tensor();
+    Tensor gb = nb ? sum_to(g2, {N}) : Tensor();
+    return {gx, gw, gb};
   });
 }
 

@@ -74,6 +74,8 @@ const std::vector<GradCase>& gradcheck_cases() {
       {"matmul", "2-D", [] { return gc([](const Inputs& x) { return matmul(x[0], x[1]); }, {randn({3, 4}, 33), randn({4, 5}, 34)}); }},
       {"matmul", "batched broadcast [2,1,3,4]@[3,4,2]", [] { return gc([](const Inputs& x) { return matmul(x[0], x[1]); }, {randn({2, 1, 3, 4}, 35), randn({3, 4, 2}, 36)}); }},
       {"matmul", "[B,T,C]@[C,N]", [] { return gc([](const Inputs& x) { return matmul(x[0], x[1]); }, {randn({2, 3, 4}, 37), randn({4, 5}, 38)}); }},
+      {"linear", "[B,T,C]@[C,N]+[N]", [] { return gc([](const Inputs& x) { return linear(x[0], x[1], x[2]); }, {randn({2, 3, 4}, 41), randn({4, 5}, 42), randn({5}, 43)}); }},
+      {"linear", "transposed x and w views", [] { return gc([](const Inputs& x) { return linear(transpose(x[0], 0, 1), transpose(x[1], 0, 1), x[2]); }, {randn({4, 3}, 44), randn({5, 4}, 45), randn({5}, 46)}); }},
       {"matmul", "transposed views", [] { return gc([](const Inputs& x) { return matmul(transpose(x[0], 0, 1), transpose(x[1], 0, 1)); }, {randn({4, 3}, 39), randn({5, 4}, 40)}); }},
       // ---- softmax family ----
       {"softmax", "last dim", [] { return gc([](const Inputs& x) { return softmax(x[0]); }, {randn({3, 5}, 41)}); }},

@@ -77,6 +77,7 @@ const std::vector<ErrorCase>& error_cases() {
       VALUE_CASE(var, var(f32({1})), "correction"),
       INDEX_CASE(cumsum, cumsum(f32({2}), 1), "dim 1"),
       SHAPE_CASE(matmul, matmul(f32({2, 3}), f32({4, 5})), "[2, 3]", "[4, 5]"),
+      SHAPE_CASE(linear, linear(f32({2, 3}), f32({3, 4}), f32({5})), "[4]", "[5]"),
       SHAPE_CASE(softmax, softmax(f32({})), "f32[]"),
       DTYPE_CASE(log_softmax, log_softmax(i64({3})), "i64"),
       SHAPE_CASE(softmax_cross_entropy, softmax_cross_entropy(f32({2, 5}), i64({3})), "[2, 5]", "[3]"),

@@ -19,8 +19,7 @@ Linear::Linear(int64_t in, int64_t out, const Parameterization& p, Generator& ge
 }
 
 Tensor Linear::forward(const Tensor& x) const {
-  Tensor y = matmul(x, weight_->tensor);
-  return bias_ ? add(y, bias_->tensor) : y;
+  return bias_ ? linear(x, weight_->tensor, bias_->tensor) : matmul(x, weight_->tensor);
 }
 
 }  // namespace weft
