@@ -47,7 +47,7 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, dou
   });
 }
 
-Tensor rms_norm(const Tensor& x, const Tensor& weight, double eps) {
+Tensor rms_norm(const Tensor& x, const Tensor& weight, double eps, bool eps_outside_root) {
   const char* op = "rms_norm";
   opcheck::floating(op, x, "x");
   opcheck::rank_at_least(op, x, 1, "x");
@@ -57,7 +57,7 @@ Tensor rms_norm(const Tensor& x, const Tensor& weight, double eps) {
   Tensor xc = contig(x), wc = contig(weight);
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
   Tensor rstd = Tensor::empty({R}, x.dtype(), x.device());
-  backend_for(x.device()).rms_norm(xc, wc, eps, y, rstd);
+  backend_for(x.device()).rms_norm(xc, wc, eps, eps_outside_root, y, rstd);
   if (!should_record({x, weight})) return y;
   bool nw = needs_grad(weight);
   Tensor xs = xc.detach(), ws = wc.defined() ? wc.detach() : Tensor();
@@ -65,7 +65,7 @@ Tensor rms_norm(const Tensor& x, const Tensor& weight, double eps) {
     Tensor gc = contig(g);
     Tensor gx = Tensor::empty(xs.shape(), xs.dtype(), xs.device());
     Tensor gw = nw ? Tensor::empty({C}, xs.dtype(), xs.device()) : Tensor();
-    backend_for(xs.device()).rms_norm_backward(xs, ws, rstd, gc, gx, gw);
+    backend_for(xs.device()).rms_norm_backward(xs, ws, rstd, eps, eps_outside_root, gc, gx, gw);
     return {gx, gw};
   });
 }

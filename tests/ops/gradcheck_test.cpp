@@ -97,6 +97,7 @@ const std::vector<GradCase>& gradcheck_cases() {
       {"layer_norm", "weight and bias", [] { return gc([](const Inputs& x) { return layer_norm(x[0], x[1], x[2]); }, {randn({2, 3, 6}, 46), randn({6}, 47), randn({6}, 48)}); }},
       {"layer_norm", "no affine", [] { return gc([](const Inputs& x) { return layer_norm(x[0], Tensor(), Tensor()); }, {randn({4, 5}, 49)}); }},
       {"rms_norm", "weight", [] { return gc([](const Inputs& x) { return rms_norm(x[0], x[1]); }, {randn({3, 6}, 50), randn({6}, 51)}); }},
+      {"rms_norm", "eps outside the root", [] { return gc([](const Inputs& x) { return rms_norm(x[0], x[1], 0.3, true); }, {randn({3, 6}, 52), randn({6}, 53)}); }},
       // ---- indexing ----
       {"embedding", "repeated ids", [] {
          Tensor ids = test::indices({2, 0, 2, 3, 2, 1}, {2, 3});

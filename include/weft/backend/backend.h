@@ -87,8 +87,11 @@ class Backend {
   virtual void layer_norm_backward(const Tensor& x, const Tensor& weight, const Tensor& mean, const Tensor& rstd,
                                    const Tensor& gy, Tensor& gx, Tensor& gweight, Tensor& gbias) = 0;
   // y = x · rstd · weight, rstd = 1/sqrt(mean(x²) + eps); weight may be undefined.
-  virtual void rms_norm(const Tensor& x, const Tensor& weight, double eps, Tensor& y, Tensor& rstd) = 0;
-  virtual void rms_norm_backward(const Tensor& x, const Tensor& weight, const Tensor& rstd, const Tensor& gy,
+  // eps_outside_root: rstd = 1/(sqrt(mean(x²)) + eps) instead (He & Hofmann's placement).
+  virtual void rms_norm(const Tensor& x, const Tensor& weight, double eps, bool eps_outside_root, Tensor& y,
+                        Tensor& rstd) = 0;
+  virtual void rms_norm_backward(const Tensor& x, const Tensor& weight, const Tensor& rstd, double eps,
+                                 bool eps_outside_root, const Tensor& gy,
                                  Tensor& gx, Tensor& gweight) = 0;
 
   // ---- indexing (contiguous) ----

@@ -65,9 +65,10 @@ class CpuBackend final : public Backend {
                   Tensor& rstd) override;
   void layer_norm_backward(const Tensor& x, const Tensor& weight, const Tensor& mean, const Tensor& rstd,
                            const Tensor& gy, Tensor& gx, Tensor& gweight, Tensor& gbias) override;
-  void rms_norm(const Tensor& x, const Tensor& weight, double eps, Tensor& y, Tensor& rstd) override;
-  void rms_norm_backward(const Tensor& x, const Tensor& weight, const Tensor& rstd, const Tensor& gy, Tensor& gx,
-                         Tensor& gweight) override;
+  void rms_norm(const Tensor& x, const Tensor& weight, double eps, bool eps_outside_root, Tensor& y,
+                Tensor& rstd) override;
+  void rms_norm_backward(const Tensor& x, const Tensor& weight, const Tensor& rstd, double eps, bool eps_outside_root,
+                         const Tensor& gy, Tensor& gx, Tensor& gweight) override;
 
   void index_select(const Tensor& x, int dim, const Tensor& idx, Tensor& out) override;
   void index_add(Tensor& out, int dim, const Tensor& idx, const Tensor& src) override;

@@ -18,9 +18,7 @@ RMSNorm::RMSNorm(int64_t dim, double eps, RmsEps placement) : eps_(eps), placeme
 }
 
 Tensor RMSNorm::forward(const Tensor& x) const {
-  if (placement_ == RmsEps::inside_root) return rms_norm(x, weight_->tensor, eps_);
-  Tensor rms = sqrt(mean(mul(x, x), {-1}, true));
-  return mul(div(x, add(rms, eps_)), weight_->tensor);
+  return rms_norm(x, weight_->tensor, eps_, placement_ == RmsEps::outside_root);
 }
 
 }  // namespace weft

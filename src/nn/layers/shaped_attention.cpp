@@ -18,15 +18,20 @@ Tensor shaped_mix(const Tensor& q, const Tensor& k, const Tensor& v, const Tenso
   const int64_t H = v.size(1), T = v.size(2);
   AttentionOptions ao;
   ao.scale = scale;
-  Tensor sv = causal_attention(q, k, v, ao);
+  Tensor sv = causal_attention(q, k, v, ao);  // reads strided head views in place
+  // The mix runs time-major, [B, T, H, D]: there V is usually a plain view of the
+  // block input, and the result is [B, T, d] without a head-merge copy.
+  auto time_major = [](const Tensor& t) { return permute(t, {0, 2, 1, 3}); };
+  Tensor vt = time_major(v);
   // C·V: row i is the mean of V_0..V_i.
-  Tensor counts = add(reshape(Tensor::arange(T, v.dtype(), v.device()), {T, 1}), 1.0);
-  Tensor cv = div(cumsum(v, 2), counts);
-  auto per_head = [&](const Tensor& g) { return reshape(g, {1, H, 1, 1}); };
+  Tensor counts = add(reshape(Tensor::arange(T, v.dtype(), v.device()), {T, 1, 1}), 1.0);
+  Tensor cv = div(cumsum(vt, 1), counts);
+  auto per_head = [&](const Tensor& g) { return reshape(g, {1, 1, H, 1}); };
   // α·V + (β·SV − γ·CV): at init S = C, so the bracket is ~0 (S·V comes from the tiled
   // kernel, C·V from a prefix sum: equal up to rounding) and the identity path α·V is
   // not perturbed by adding and subtracting two large terms.
-  return add(mul(v, per_head(alpha)), sub(mul(sv, per_head(beta)), mul(cv, per_head(gamma))));
+  Tensor y = add(mul(vt, per_head(alpha)), sub(mul(time_major(sv), per_head(beta)), mul(cv, per_head(gamma))));
+  return time_major(y);
 }
 
 ShapedAttention::HeadGain ShapedAttention::make_gain(const std::string& name, double init, bool trainable,
@@ -64,13 +69,14 @@ ShapedAttention::ShapedAttention(const BlockContext& ctx, const ShapedAttentionO
 
 Tensor ShapedAttention::forward(const Tensor& x) const {
   const int64_t B = x.size(0), T = x.size(1), C = x.size(2), H = n_heads_, Dh = C / H;
-  auto heads = [&](const Tensor& t) { return contiguous(permute(reshape(t, {B, T, H, Dh}), {0, 2, 1, 3})); };
+  // Head views, not copies: the attention kernel reads unit-stride-D views in place.
+  auto heads = [&](const Tensor& t) { return permute(reshape(t, {B, T, H, Dh}), {0, 2, 1, 3}); };
   // V = X (r·ΔW + s·I) = r·(X ΔW) + s·X in block 0 (trainable_identity), else V = X.
   Tensor vx = x;
   if (value_delta_) vx = add(mul(matmul(x, value_delta_->tensor), value_r_->tensor), mul(x, value_s_->tensor));
   Tensor y = shaped_mix(heads(wq_->forward(x)), heads(wk_->forward(x)), heads(vx), alpha_.value(), beta_.value(),
                         gamma_.value(), scale_);
-  return reshape(contiguous(permute(y, {0, 2, 1, 3})), {B, T, C});
+  return reshape(permute(y, {0, 2, 1, 3}), {B, T, C});  // y is time-major underneath: no copy
 }
 
 }  // namespace weft

@@ -120,7 +120,8 @@ void CpuBackend::layer_norm_backward(const Tensor& x, const Tensor& weight, cons
   });
 }
 
-void CpuBackend::rms_norm(const Tensor& x, const Tensor& weight, double eps, Tensor& y, Tensor& rstd) {
+void CpuBackend::rms_norm(const Tensor& x, const Tensor& weight, double eps, bool eps_outside_root, Tensor& y,
+                          Tensor& rstd) {
   require_contiguous(x, "rms_norm", "x");
   dispatch_floating(x.dtype(), "rms_norm", [&](auto tag) {
     using T = decltype(tag);
@@ -136,7 +137,8 @@ void CpuBackend::rms_norm(const Tensor& x, const Tensor& weight, double eps, Ten
       T ss = 0;
 #pragma omp simd reduction(+ : ss)
       for (int64_t j = 0; j < C; ++j) ss += xr[j] * xr[j];
-      const T rs = T(1) / std::sqrt(ss / static_cast<T>(C) + static_cast<T>(eps));
+      const T rs = eps_outside_root ? T(1) / (std::sqrt(ss / static_cast<T>(C)) + static_cast<T>(eps))
+                                    : T(1) / std::sqrt(ss / static_cast<T>(C) + static_cast<T>(eps));
       ro[r] = rs;
       if (w) {
 #pragma omp simd
@@ -149,8 +151,8 @@ void CpuBackend::rms_norm(const Tensor& x, const Tensor& weight, double eps, Ten
   });
 }
 
-void CpuBackend::rms_norm_backward(const Tensor& x, const Tensor& weight, const Tensor& rstd, const Tensor& gy,
-                                   Tensor& gx, Tensor& gweight) {
+void CpuBackend::rms_norm_backward(const Tensor& x, const Tensor& weight, const Tensor& rstd, double eps,
+                                   bool eps_outside_root, const Tensor& gy, Tensor& gx, Tensor& gweight) {
   require_contiguous(gy, "rms_norm_backward", "gy");
   dispatch_floating(x.dtype(), "rms_norm_backward", [&](auto tag) {
     using T = decltype(tag);
@@ -173,11 +175,17 @@ void CpuBackend::rms_norm_backward(const Tensor& x, const Tensor& weight, const 
         const T* gr = gi + r * C;
         T* o = go + r * C;
         const T rs = ri[r];
-        // gx = rs · (g·w − x̂ · mean(g·w·x̂)), x̂ = x·rs
+        // gx = rs · (g·w − x̂ · mean(g·w·x̂) · f), x̂ = x·rs. Eps inside the root: f = 1.
+        // Outside, rs = 1/(q + eps) with q = sqrt(mean(x²)), and d rs/dx = −rs²·x/(C·q),
+        // so f = 1/(rs·q) = (q + eps)/q; all-zero rows (q = 0) have x = 0: f is moot.
         T s = 0;
 #pragma omp simd reduction(+ : s)
         for (int64_t j = 0; j < C; ++j) s += (w ? gr[j] * w[j] : gr[j]) * xr[j] * rs;
         s /= static_cast<T>(C);
+        if (eps_outside_root) {
+          const T q = T(1) / rs - static_cast<T>(eps);
+          s = q > T(0) ? s / (rs * q) : T(0);
+        }
 #pragma omp simd
         for (int64_t j = 0; j < C; ++j) o[j] = rs * ((w ? gr[j] * w[j] : gr[j]) - xr[j] * rs * s);
         if (want_w) {
