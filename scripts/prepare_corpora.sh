@@ -14,7 +14,10 @@
 # the few byte sequences that are not valid UTF-8 dropped (iconv -c), so the file
 # reads as `chars` as well as `bytes`.
 #
-# Idempotent: an output that exists and is non-empty is kept (--force rebuilds).
+# Idempotent: an output that exists, is non-empty and was made by this version of
+# the recipe above is kept (--force rebuilds). Each output has a stamp file
+# (NAME.txt.format) naming its format; a corpus without one, or from an older
+# format (fortunes before interleaving, say), is rebuilt, not silently reused.
 # Outputs are written to a temporary file and renamed, so an interrupted run never
 # leaves a partial corpus behind. data/corpora/ is git-ignored.
 # The fortunes are then interleaved in a fixed pseudo-random order (sorted by an
@@ -55,15 +58,26 @@ apt_install() {
     { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends "$1" >/dev/null; }
 }
 
-# True when $1 needs building.
-needs_build() { [[ $FORCE == 1 || ! -s $1 ]]; }
+# Format stamps: change one when its recipe above changes, so old outputs get rebuilt.
+declare -A FORMAT=([fortunes]="fortunes v2: % kept, FNV-1a interleaved" [gcide]="gcide v1: iconv -c")
+
+# True when $1 (corpus $2) needs building; says why when an existing file is stale.
+needs_build() {
+  [[ $FORCE == 1 || ! -s $1 ]] && return 0
+  if [[ "$(cat "$1.format" 2>/dev/null)" != "${FORMAT[$2]}" ]]; then
+    echo "prepare_corpora: $1 was made by an older prepare_corpora.sh; rebuilding it"
+    return 0
+  fi
+  return 1
+}
+stamp() { printf '%s\n' "${FORMAT[$2]}" >"$1.format"; }
 
 report() {
   printf '%-28s %12s bytes %9s lines\n' "$1" "$(stat -c %s "$1")" "$(wc -l <"$1")"
 }
 
 fortunes_out="$OUT_DIR/fortunes.txt"
-if wanted fortunes && needs_build "$fortunes_out"; then
+if wanted fortunes && needs_build "$fortunes_out" fortunes; then
   [[ -d $FORTUNE_DIR ]] || apt_install fortunes
   tmp="$fortunes_out.tmp.$$"
   trap 'rm -f "$tmp" "$tmp.mix"' EXIT
@@ -91,12 +105,13 @@ if wanted fortunes && needs_build "$fortunes_out"; then
   ' <"$tmp" >"$tmp.mix"
   mv "$tmp.mix" "$tmp"
   mv "$tmp" "$fortunes_out"
+  stamp "$fortunes_out" fortunes
   trap - EXIT
   echo "prepare_corpora: fortunes.txt from $count files"
 fi
 
 gcide_out="$OUT_DIR/gcide.txt"
-if wanted gcide && needs_build "$gcide_out"; then
+if wanted gcide && needs_build "$gcide_out" gcide; then
   [[ -f $GCIDE_DZ ]] || apt_install dict-gcide
   tmp="$gcide_out.tmp.$$"
   trap 'rm -f "$tmp"' EXIT
@@ -104,6 +119,7 @@ if wanted gcide && needs_build "$gcide_out"; then
   zcat "$GCIDE_DZ" | { iconv -c -f UTF-8 -t UTF-8 || true; } >"$tmp"
   [[ -s $tmp ]] || { echo "prepare_corpora: $GCIDE_DZ decompressed to nothing" >&2; exit 1; }
   mv "$tmp" "$gcide_out"
+  stamp "$gcide_out" gcide
   trap - EXIT
   echo "prepare_corpora: gcide.txt from $GCIDE_DZ"
 fi
