@@ -12,7 +12,7 @@
 #   scripts/compare_variants.sh [OUT_DIR]        (default runs/compare_variants)
 #
 # Sized for about 15-30 minutes on 2 cores; every knob is an environment
-# variable: STEPS, D_MODEL, N_LAYERS, N_HEADS, SEQ_LEN, BATCH, STRESS_LAYERS,
+# variable: STEPS, LR, D_MODEL, N_LAYERS, N_HEADS, SEQ_LEN, BATCH, STRESS_LAYERS,
 # STRESS_D_MODEL, STRESS_BATCH, STRESS_STEPS, STRESS_LR, WEFT (the binary), STAGES
 # ("main stress timing"), OMP_NUM_THREADS (2; on a machine shared with other
 # jobs 1 is much faster, as OpenMP threads then wait on each other).
@@ -23,12 +23,13 @@ cd "$(dirname "$0")/.."
 OUT=${1:-runs/compare_variants}
 WEFT=${WEFT:-build/weft}
 STEPS=${STEPS:-300}
+LR=${LR:-3e-3}
 D_MODEL=${D_MODEL:-128}
 N_LAYERS=${N_LAYERS:-6}
 N_HEADS=${N_HEADS:-4}
 SEQ_LEN=${SEQ_LEN:-64}
 BATCH=${BATCH:-16}
-STRESS_LAYERS=${STRESS_LAYERS:-24}
+STRESS_LAYERS=${STRESS_LAYERS:-48}
 STRESS_D_MODEL=${STRESS_D_MODEL:-64}
 STRESS_STEPS=${STRESS_STEPS:-300}
 STRESS_BATCH=${STRESS_BATCH:-8}
@@ -103,10 +104,10 @@ recipe_for() {  # the variant's own recipe, else the pre-LN one (types set by --
   if [[ -f recipes/variants/$1.yaml ]]; then echo "recipes/variants/$1.yaml"; else echo recipes/variants/pre_ln.yaml; fi
 }
 
-# Untied output head for every run: a post-norm stack (post_ln, deepnorm) with the
-# head tied to the input embedding stalls at the unigram loss in weft's gpt
-# (measured: 5.07 vs 4.66 bits/byte untied, 4 layers, 150 steps).
-SHAPE=(--set model.tie_embeddings=false --set model.d_model=$D_MODEL --set model.n_layers=$N_LAYERS --set model.n_heads=$N_HEADS
+# One learning rate and an untied output head for every run: a post-norm stack
+# (post_ln, deepnorm) with the head tied to the input embedding stalls near the
+# unigram loss at lr 3e-3 (in PyTorch too: scripts/post_ln_torch.py), untied it trains.
+SHAPE=(--set model.tie_embeddings=false --set optim.lr=$LR --set model.d_model=$D_MODEL --set model.n_layers=$N_LAYERS --set model.n_heads=$N_HEADS
        --set model.seq_len=$SEQ_LEN --set train.batch=$BATCH --set train.steps=$STEPS
        --set train.log_every=$((STEPS / 16 > 0 ? STEPS / 16 : 1)) --set train.eval_every=$((STEPS / 8 > 0 ? STEPS / 8 : 1))
        --set train.eval_batches=20 --set train.ckpt_every=0 --set train.keep=1

@@ -91,4 +91,36 @@ Tensor qkv_attention(const Tensor& qkv, int64_t n_heads, const AttentionOptions&
   });
 }
 
+Tensor shaped_combine(const Tensor& v, const Tensor& sv, const Tensor& alpha, const Tensor& beta,
+                      const Tensor& gamma) {
+  const char* op = "shaped_combine";
+  opcheck::floating(op, v, "v");
+  for (const Tensor* t : {&sv, &alpha, &beta, &gamma}) {
+    opcheck::same_dtype(op, v, *t);
+    opcheck::same_device(op, v, *t);
+  }
+  WEFT_CHECK(v.dim() == 4, ShapeError, op, ": v must be time-major [batch, time, heads, head_dim], got ",
+             v.describe());
+  WEFT_CHECK(sv.shape() == v.shape(), ShapeError, op, ": sv ", sv.describe(), " must have v's shape ",
+             v.describe());
+  const int64_t H = v.shape()[2];
+  for (const auto& [t, name] : {std::pair{&alpha, "alpha"}, std::pair{&beta, "beta"}, std::pair{&gamma, "gamma"}})
+    WEFT_CHECK(t->dim() == 1 && t->shape()[0] == H, ShapeError, op, ": ", name, " must be [", H,
+               "] (one gain per head), got ", t->describe());
+  auto contig = [](const Tensor& t) { return t.is_contiguous() ? t.detach() : t.clone(); };
+  Tensor vc = contig(v), sc = contig(sv), ac = contig(alpha), bc = contig(beta), gc = contig(gamma);
+  Tensor out = Tensor::empty(v.shape(), v.dtype(), v.device());
+  backend_for(v.device()).shaped_mix(vc, sc, ac, bc, gc, out);
+  if (!should_record({v, sv, alpha, beta, gamma})) return out;
+  return record(op, out, {v, sv, alpha, beta, gamma}, [vc, sc, ac, bc, gc, contig](const Tensor& g) -> std::vector<Tensor> {
+    Tensor gv = Tensor::empty(vc.shape(), vc.dtype(), vc.device());
+    Tensor gs = Tensor::empty(vc.shape(), vc.dtype(), vc.device());
+    Tensor ga = Tensor::empty(ac.shape(), ac.dtype(), ac.device());
+    Tensor gb = Tensor::empty(ac.shape(), ac.dtype(), ac.device());
+    Tensor gg = Tensor::empty(ac.shape(), ac.dtype(), ac.device());
+    backend_for(vc.device()).shaped_mix_backward(vc, sc, ac, bc, gc, contig(g), gv, gs, ga, gb, gg);
+    return {gv, gs, ga, gb, gg};
+  });
+}
+
 }  // namespace weft

@@ -108,6 +108,7 @@ const std::vector<ErrorCase>& error_cases() {
       DTYPE_CASE(causal_mask, causal_mask(4, DType::i64), "i64"),
       VALUE_CASE(dropout, dropout(f32({2}), 1.0), "1"),
       SHAPE_CASE(causal_attention, causal_attention(f32({1, 2, 4, 8}), f32({1, 2, 5, 8}), f32({1, 2, 4, 8})), "[1, 2, 5, 8]"),
+      SHAPE_CASE(shaped_combine, shaped_combine(f32({1, 4, 2, 3}), f32({1, 4, 2, 3}), f32({2}), f32({3}), f32({2})), "beta", "[2]"),
       SHAPE_CASE(qkv_attention, qkv_attention(f32({1, 4, 20}), 3), "[1, 4, 20]", "n_heads = 3"),
       DTYPE_CASE(rfft, rfft(i64({4})), "i64"),
       SHAPE_CASE(irfft, irfft(f32({4, 3}), 6), "size 2"),

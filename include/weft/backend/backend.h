@@ -116,6 +116,14 @@ class Backend {
   virtual void attention_backward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& out,
                                   const Tensor& lse, const Tensor& gout, const AttentionParams& p, Tensor& gq,
                                   Tensor& gk, Tensor& gv) = 0;
+  // Shaped attention's combination (contiguous, time-major [B, T, H, D]; gains [H]):
+  // out[t] = α_h·v[t] + β_h·sv[t] − γ_h·mean(v[0..t]).
+  virtual void shaped_mix(const Tensor& v, const Tensor& sv, const Tensor& alpha, const Tensor& beta,
+                          const Tensor& gamma, Tensor& out) = 0;
+  // Writes gv, gsv and the gain gradients galpha, gbeta, ggamma [H] (not accumulated).
+  virtual void shaped_mix_backward(const Tensor& v, const Tensor& sv, const Tensor& alpha, const Tensor& beta,
+                                   const Tensor& gamma, const Tensor& gout, Tensor& gv, Tensor& gsv, Tensor& galpha,
+                                   Tensor& gbeta, Tensor& ggamma) = 0;
 
   // ---- FFT along the last dim (contiguous; complex stored as trailing [.., 2]) ----
   // x [..., n] → out [..., n/2+1, 2], unnormalised.

@@ -1,4 +1,5 @@
-// defines: causal_attention, qkv_attention — fused, flash-style tiled scaled-dot-product attention.
+// defines: causal_attention, qkv_attention — fused, flash-style tiled scaled-dot-product attention;
+// shaped_combine — shaped attention's α·V + β·SV − γ·CV in one pass.
 #pragma once
 
 #include "weft/core/tensor.h"
@@ -27,5 +28,13 @@ Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, const
 // are made forward or backward, and dq, dk, dv land in one [B, T, 3·H·D] gradient.
 // alibi_slopes are not supported here.
 Tensor qkv_attention(const Tensor& qkv, int64_t n_heads, const AttentionOptions& opts = {});
+
+// Shaped attention's output (He & Hofmann 2024, §4; variants.md §4) from the values
+// and the softmax attention output, both time-major [B, T, H, D], and per-head gains
+// [H]: out[b, t, h] = α_h·v[b, t, h] + β_h·sv[b, t, h] − γ_h·mean(v[b, 0..t, h]) —
+// A_h = α_h·I + β_h·S_h − γ_h·C applied with C·V as a prefix mean (no T×T matrix).
+// One fused pass forward and backward; gradients reach v, sv and all three gains.
+Tensor shaped_combine(const Tensor& v, const Tensor& sv, const Tensor& alpha, const Tensor& beta,
+                      const Tensor& gamma);
 
 }  // namespace weft

@@ -82,6 +82,11 @@ class CpuBackend final : public Backend {
   void attention_backward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& out, const Tensor& lse,
                           const Tensor& gout, const AttentionParams& p, Tensor& gq, Tensor& gk,
                           Tensor& gv) override;
+  void shaped_mix(const Tensor& v, const Tensor& sv, const Tensor& alpha, const Tensor& beta, const Tensor& gamma,
+                  Tensor& out) override;
+  void shaped_mix_backward(const Tensor& v, const Tensor& sv, const Tensor& alpha, const Tensor& beta,
+                           const Tensor& gamma, const Tensor& gout, Tensor& gv, Tensor& gsv, Tensor& galpha,
+                           Tensor& gbeta, Tensor& ggamma) override;
 
   void rfft(const Tensor& x, Tensor& out) override;
   void irfft(const Tensor& x, int64_t n, Tensor& out) override;

@@ -15,23 +15,16 @@ double init_gain_for_std(const Parameterization& p, int64_t d_in, int64_t d_out,
 
 Tensor shaped_mix(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& alpha, const Tensor& beta,
                   const Tensor& gamma, double scale) {
-  const int64_t H = v.size(1), T = v.size(2);
   AttentionOptions ao;
   ao.scale = scale;
   Tensor sv = causal_attention(q, k, v, ao);  // reads strided head views in place
   // The mix runs time-major, [B, T, H, D]: there V is usually a plain view of the
   // block input, and the result is [B, T, d] without a head-merge copy.
   auto time_major = [](const Tensor& t) { return permute(t, {0, 2, 1, 3}); };
-  Tensor vt = time_major(v);
-  // C·V: row i is the mean of V_0..V_i.
-  Tensor counts = add(reshape(Tensor::arange(T, v.dtype(), v.device()), {T, 1, 1}), 1.0);
-  Tensor cv = div(cumsum(vt, 1), counts);
-  auto per_head = [&](const Tensor& g) { return reshape(g, {1, 1, H, 1}); };
-  // α·V + (β·SV − γ·CV): at init S = C, so the bracket is ~0 (S·V comes from the tiled
-  // kernel, C·V from a prefix sum: equal up to rounding) and the identity path α·V is
-  // not perturbed by adding and subtracting two large terms.
-  Tensor y = add(mul(vt, per_head(alpha)), sub(mul(time_major(sv), per_head(beta)), mul(cv, per_head(gamma))));
-  return time_major(y);
+  // α·V + (β·SV − γ·CV), C·V the prefix mean: at init S = C, so the bracket is ~0 (S·V
+  // comes from the tiled kernel, C·V from a prefix sum: equal up to rounding) and the
+  // identity path α·V is not perturbed by adding and subtracting two large terms.
+  return time_major(shaped_combine(time_major(v), time_major(sv), alpha, beta, gamma));
 }
 
 ShapedAttention::HeadGain ShapedAttention::make_gain(const std::string& name, double init, bool trainable,
