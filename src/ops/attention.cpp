@@ -9,7 +9,20 @@
 namespace weft {
 
 namespace {
-bool inner_contiguous(const Tensor& t) { return t.shape().back() <= 1 || t.strides().back() == 1; }
+bool inner_contiguous(const Tensor& t) {
+  return t.shape().back() <= 1 || t.strides().back() == 1;
+}
+
+// Validates opts.dropout and, when it is on, draws the mask's counter range (one
+// uniform per (head, i, j)) from the generator.
+void set_dropout(const char* op, const AttentionOptions& opts, int64_t BH, int64_t T, AttentionParams& p) {
+  WEFT_CHECK(opts.dropout >= 0.0 && opts.dropout < 1.0, ValueError, op, ": dropout probability ", opts.dropout,
+             " is outside [0, 1)");
+  if (opts.dropout == 0.0) return;
+  Generator& g = opts.dropout_gen ? *opts.dropout_gen : default_generator();
+  p.dropout = opts.dropout;
+  p.dropout_state = g.draw(static_cast<uint64_t>(BH * T * T));
+}
 
 // Head h of part `part` (0 q, 1 k, 2 v) of a contiguous packed [B, T, parts·H·D]
 // tensor, as a [B, H, T, D] view with strides (T·parts·H·D, D, parts·H·D, 1).
@@ -35,6 +48,7 @@ Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, const
   AttentionParams p;
   p.scale = opts.scale != 0.0 ? opts.scale : 1.0 / std::sqrt(static_cast<double>(D));
   p.causal = opts.causal;
+  set_dropout(op, opts, q.shape()[0] * H, q.shape()[2], p);
   if (opts.alibi_slopes.defined()) {
     const Tensor& s = opts.alibi_slopes;
     opcheck::same_dtype(op, q, s);
@@ -71,12 +85,14 @@ Tensor qkv_attention(const Tensor& qkv, int64_t n_heads, const AttentionOptions&
   AttentionParams p;
   p.scale = opts.scale != 0.0 ? opts.scale : 1.0 / std::sqrt(static_cast<double>(C / H));
   p.causal = opts.causal;
+  set_dropout(op, opts, B * H, T, p);
   Tensor x = qkv.is_contiguous() ? qkv.detach() : qkv.clone();
   Tensor out = Tensor::empty({B, T, C}, x.dtype(), x.device());
   Tensor lse = Tensor::empty({B, H, T}, x.dtype(), x.device());
   Tensor out_heads = packed_heads(out, 1, 0, H);
-  backend_for(x.device()).attention_forward(packed_heads(x, 3, 0, H), packed_heads(x, 3, 1, H),
-                                            packed_heads(x, 3, 2, H), p, out_heads, lse);
+  backend_for(x.device())
+      .attention_forward(packed_heads(x, 3, 0, H), packed_heads(x, 3, 1, H), packed_heads(x, 3, 2, H), p, out_heads,
+                         lse);
   if (!should_record({qkv})) return out;
   Tensor os = out.detach();
   return record(op, out, {qkv}, [x, os, lse, p, H](const Tensor& g) -> std::vector<Tensor> {
@@ -84,25 +100,22 @@ Tensor qkv_attention(const Tensor& qkv, int64_t n_heads, const AttentionOptions&
     // One buffer for dq, dk, dv in the packed layout: the kernel writes each head's slices.
     Tensor gx = Tensor::empty(x.shape(), x.dtype(), x.device());
     Tensor gq = packed_heads(gx, 3, 0, H), gk = packed_heads(gx, 3, 1, H), gv = packed_heads(gx, 3, 2, H);
-    backend_for(x.device()).attention_backward(packed_heads(x, 3, 0, H), packed_heads(x, 3, 1, H),
-                                               packed_heads(x, 3, 2, H), packed_heads(os, 1, 0, H), lse,
-                                               packed_heads(gc, 1, 0, H), p, gq, gk, gv);
+    backend_for(x.device())
+        .attention_backward(packed_heads(x, 3, 0, H), packed_heads(x, 3, 1, H), packed_heads(x, 3, 2, H),
+                            packed_heads(os, 1, 0, H), lse, packed_heads(gc, 1, 0, H), p, gq, gk, gv);
     return {gx};
   });
 }
 
-Tensor shaped_combine(const Tensor& v, const Tensor& sv, const Tensor& alpha, const Tensor& beta,
-                      const Tensor& gamma) {
+Tensor shaped_combine(const Tensor& v, const Tensor& sv, const Tensor& alpha, const Tensor& beta, const Tensor& gamma) {
   const char* op = "shaped_combine";
   opcheck::floating(op, v, "v");
   for (const Tensor* t : {&sv, &alpha, &beta, &gamma}) {
     opcheck::same_dtype(op, v, *t);
     opcheck::same_device(op, v, *t);
   }
-  WEFT_CHECK(v.dim() == 4, ShapeError, op, ": v must be time-major [batch, time, heads, head_dim], got ",
-             v.describe());
-  WEFT_CHECK(sv.shape() == v.shape(), ShapeError, op, ": sv ", sv.describe(), " must have v's shape ",
-             v.describe());
+  WEFT_CHECK(v.dim() == 4, ShapeError, op, ": v must be time-major [batch, time, heads, head_dim], got ", v.describe());
+  WEFT_CHECK(sv.shape() == v.shape(), ShapeError, op, ": sv ", sv.describe(), " must have v's shape ", v.describe());
   const int64_t H = v.shape()[2];
   for (const auto& [t, name] : {std::pair{&alpha, "alpha"}, std::pair{&beta, "beta"}, std::pair{&gamma, "gamma"}})
     WEFT_CHECK(t->dim() == 1 && t->shape()[0] == H, ShapeError, op, ": ", name, " must be [", H,
@@ -112,15 +125,16 @@ Tensor shaped_combine(const Tensor& v, const Tensor& sv, const Tensor& alpha, co
   Tensor out = Tensor::empty(v.shape(), v.dtype(), v.device());
   backend_for(v.device()).shaped_mix(vc, sc, ac, bc, gc, out);
   if (!should_record({v, sv, alpha, beta, gamma})) return out;
-  return record(op, out, {v, sv, alpha, beta, gamma}, [vc, sc, ac, bc, gc, contig](const Tensor& g) -> std::vector<Tensor> {
-    Tensor gv = Tensor::empty(vc.shape(), vc.dtype(), vc.device());
-    Tensor gs = Tensor::empty(vc.shape(), vc.dtype(), vc.device());
-    Tensor ga = Tensor::empty(ac.shape(), ac.dtype(), ac.device());
-    Tensor gb = Tensor::empty(ac.shape(), ac.dtype(), ac.device());
-    Tensor gg = Tensor::empty(ac.shape(), ac.dtype(), ac.device());
-    backend_for(vc.device()).shaped_mix_backward(vc, sc, ac, bc, gc, contig(g), gv, gs, ga, gb, gg);
-    return {gv, gs, ga, gb, gg};
-  });
+  return record(op, out, {v, sv, alpha, beta, gamma},
+                [vc, sc, ac, bc, gc, contig](const Tensor& g) -> std::vector<Tensor> {
+                  Tensor gv = Tensor::empty(vc.shape(), vc.dtype(), vc.device());
+                  Tensor gs = Tensor::empty(vc.shape(), vc.dtype(), vc.device());
+                  Tensor ga = Tensor::empty(ac.shape(), ac.dtype(), ac.device());
+                  Tensor gb = Tensor::empty(ac.shape(), ac.dtype(), ac.device());
+                  Tensor gg = Tensor::empty(ac.shape(), ac.dtype(), ac.device());
+                  backend_for(vc.device()).shaped_mix_backward(vc, sc, ac, bc, gc, contig(g), gv, gs, ga, gb, gg);
+                  return {gv, gs, ga, gb, gg};
+                });
 }
 
 }  // namespace weft

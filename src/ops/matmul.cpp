@@ -81,10 +81,10 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   opcheck::max_rank(op, x);
   WEFT_CHECK(w.dim() == 2, ShapeError, op, ": weight must be [in, out], got ", w.describe());
   const int64_t K = x.shape().back(), N = w.shape()[1];
-  WEFT_CHECK(w.shape()[0] == K, ShapeError, op, ": x ", x.describe(), " has ", K, " features but weight ",
-             w.describe(), " expects ", w.shape()[0]);
-  WEFT_CHECK(b.dim() == 1 && b.shape()[0] == N, ShapeError, op, ": bias must be [", N, "] for weight ",
-             w.describe(), ", got ", b.describe());
+  WEFT_CHECK(w.shape()[0] == K, ShapeError, op, ": x ", x.describe(), " has ", K, " features but weight ", w.describe(),
+             " expects ", w.shape()[0]);
+  WEFT_CHECK(b.dim() == 1 && b.shape()[0] == N, ShapeError, op, ": bias must be [", N, "] for weight ", w.describe(),
+             ", got ", b.describe());
   Shape out_shape = x.shape();
   out_shape.back() = N;
   const int64_t rows = x.numel() / std::max<int64_t>(K, 1);

@@ -29,10 +29,12 @@ struct Dense {
   std::vector<double> out, lse, gq, gk, gv;
 };
 
-// Plain-loop attention in double over [B, H, T, D] row-major buffers.
+// Plain-loop attention in double over [B, H, T, D] row-major buffers. With drop > 0,
+// O = (Z∘P/(1−drop)) V with Z_ij = [philox_uniform(st, (bh·T + i)·T + j) ≥ drop]
+// (the contract of AttentionParams::dropout), and its exact gradients.
 Dense dense_attention(const std::vector<double>& q, const std::vector<double>& k, const std::vector<double>& v,
                       const std::vector<double>& g, const std::vector<double>& slopes, int64_t B, int64_t H, int64_t T,
-                      int64_t D, double scale, bool causal) {
+                      int64_t D, double scale, bool causal, double drop = 0.0, weft::PhiloxState st = {}) {
   Dense r;
   const size_t n = static_cast<size_t>(B * H * T * D);
   r.out.assign(n, 0.0);
@@ -40,7 +42,8 @@ Dense dense_attention(const std::vector<double>& q, const std::vector<double>& k
   r.gk.assign(n, 0.0);
   r.gv.assign(n, 0.0);
   r.lse.assign(static_cast<size_t>(B * H * T), 0.0);
-  std::vector<double> s(static_cast<size_t>(T)), pr(static_cast<size_t>(T)), dp(static_cast<size_t>(T));
+  std::vector<double> s(static_cast<size_t>(T)), pr(static_cast<size_t>(T)), dp(static_cast<size_t>(T)),
+      pt(static_cast<size_t>(T)), z(static_cast<size_t>(T));
   for (int64_t bh = 0; bh < B * H; ++bh) {
     const int64_t h = bh % H, base = bh * T * D;
     const double slope = slopes.empty() ? 0.0 : slopes[static_cast<size_t>(h)];
@@ -57,23 +60,28 @@ Dense dense_attention(const std::vector<double>& q, const std::vector<double>& k
       for (int64_t j = 0; j < nj; ++j) sum += std::exp(s[j] - m);
       const double lse = m + std::log(sum);
       r.lse[bh * T + i] = lse;
-      for (int64_t j = 0; j < nj; ++j) pr[j] = std::exp(s[j] - lse);
+      for (int64_t j = 0; j < nj; ++j) {
+        pr[j] = std::exp(s[j] - lse);
+        const bool keep = drop == 0.0 || weft::philox_uniform(st, static_cast<uint64_t>((bh * T + i) * T + j)) >= drop;
+        z[j] = keep ? 1.0 / (1.0 - drop) : 0.0;
+        pt[j] = pr[j] * z[j];
+      }
       for (int64_t j = 0; j < nj; ++j)
-        for (int64_t d = 0; d < D; ++d) r.out[base + i * D + d] += pr[j] * v[base + j * D + d];
-      // Softmax backward: dS = P ∘ (dP − Σ_j P dP), dP_ij = g_i · v_j.
+        for (int64_t d = 0; d < D; ++d) r.out[base + i * D + d] += pt[j] * v[base + j * D + d];
+      // Softmax backward: dS = P ∘ (dP − Σ_j P dP), dP_ij = z_ij · (g_i · v_j).
       double delta = 0;
       for (int64_t j = 0; j < nj; ++j) {
         double dot = 0;
         for (int64_t d = 0; d < D; ++d) dot += g[base + i * D + d] * v[base + j * D + d];
-        dp[j] = dot;
-        delta += pr[j] * dot;
+        dp[j] = z[j] * dot;
+        delta += pr[j] * dp[j];
       }
       for (int64_t j = 0; j < nj; ++j) {
         const double ds = pr[j] * (dp[j] - delta);
         for (int64_t d = 0; d < D; ++d) {
           r.gq[base + i * D + d] += scale * ds * k[base + j * D + d];
           r.gk[base + j * D + d] += scale * ds * q[base + i * D + d];
-          r.gv[base + j * D + d] += pr[j] * g[base + i * D + d];
+          r.gv[base + j * D + d] += pt[j] * g[base + i * D + d];
         }
       }
     }
@@ -87,6 +95,7 @@ struct Case {
   int64_t B, H, T, D;
   bool causal, alibi;
   double scale;
+  double drop = 0.0;  // attention-probability dropout
 };
 
 void run_case(const Case& c, DType dtype, double tol, uint64_t seed) {
@@ -95,6 +104,8 @@ void run_case(const Case& c, DType dtype, double tol, uint64_t seed) {
   CAPTURE(c.causal);
   CAPTURE(c.alibi);
   CAPTURE(c.scale);
+  CAPTURE(c.drop);
+  const weft::PhiloxState drop_state{seed * 31 + 5, 17};
   weft::Generator gen(seed);
   const weft::Shape shape{c.B, c.H, c.T, c.D};
   Tensor q = Tensor::normal(shape, 0, 1, DType::f64, &gen);
@@ -106,11 +117,14 @@ void run_case(const Case& c, DType dtype, double tol, uint64_t seed) {
     for (int64_t h = 0; h < c.H; ++h) slopes.push_back(std::pow(2.0, -1.0 - static_cast<double>(h)));
 
   const Dense ref = dense_attention(q.to_vector<double>(), k.to_vector<double>(), v.to_vector<double>(),
-                                    g.to_vector<double>(), slopes, c.B, c.H, c.T, c.D, c.scale, c.causal);
+                                    g.to_vector<double>(), slopes, c.B, c.H, c.T, c.D, c.scale, c.causal, c.drop,
+                                    drop_state);
 
   AttentionParams p;
   p.scale = c.scale;
   p.causal = c.causal;
+  p.dropout = c.drop;
+  p.dropout_state = drop_state;
   if (c.alibi) p.alibi_slopes = Tensor::from_vector<double>(slopes, {c.H}).to(dtype);
   q = q.to(dtype);
   k = k.to(dtype);
@@ -146,6 +160,15 @@ TEST_SUITE("attention_kernel") {
         for (bool causal : {true, false})
           for (bool alibi : {false, true})
             run_case({2, 3, T, D, causal, alibi, 1.0 / std::sqrt(static_cast<double>(D))}, DType::f64, 1e-10, seed++);
+  }
+
+  TEST_CASE("attention-probability dropout matches the dense reference (mask regenerated in the backward)") {
+    uint64_t seed = 200;
+    for (int64_t T : {7, 70, 130})
+      for (bool causal : {true, false})
+        for (double drop : {0.1, 0.5})
+          run_case({2, 2, T, 8, causal, causal, 1.0 / std::sqrt(8.0), drop}, DType::f64, 1e-10, seed++);
+    run_case({1, 3, 130, 32, true, false, 1.0 / std::sqrt(32.0), 0.2}, DType::f32, 1e-4, 300);
   }
 
   TEST_CASE("f64 stays stable with large logits") {

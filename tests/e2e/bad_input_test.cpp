@@ -42,6 +42,9 @@ TEST_SUITE("e2e_errors") {
     for (const char* t : {"cat", "cat_avgkey"})
       expect_recipe_error(s, replace(tiny(s), "type: pre_ln", std::string("type: pre_ln, attn: {type: ") + t + "}"),
                           {"block.attn.type", "bidirectional", "cat_causal"});
+    // CAT has no attention probabilities to drop.
+    expect_recipe_error(s, replace(tiny(s), "type: pre_ln", "type: pre_ln, attn_dropout: 0.1, attn: {type: cat_causal}"),
+                        {"model.block.attn_dropout", "zeta_dropout"});
   }
 
   TEST_CASE("missing data path: exit 3, nothing written") {

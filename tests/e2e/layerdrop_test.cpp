@@ -1,5 +1,5 @@
-// End-to-end LayerDrop (variants.md §9): training with block.layerdrop resumes
-// bit for bit; `weft eval --set eval.prune.rate=0.5` prunes every other layer
+// End-to-end LayerDrop (variants.md §9): training with block.layerdrop (and with
+// block.attn_dropout) resumes bit for bit; `weft eval --set eval.prune.rate=0.5` prunes every other layer
 // and `--write-pruned` writes a run folder that evaluates and generates alike.
 #include "e2e_util.h"
 
@@ -13,6 +13,15 @@ TEST_SUITE("e2e_layerdrop") {
     Result p0 = run("train recipes/tiny.yaml --run-dir runs/p0 --set model.n_layers=4", s.dir);
     REQUIRE(p0.code == 0);
     CHECK(train_losses(s.dir / "runs/p0") != la);
+  }
+
+  TEST_CASE("attn_dropout: 40 straight steps equal --until 20 then resume, bit for bit") {
+    // The attention-probability mask comes from the checkpointed dropout stream.
+    Scratch s("attn_dropout_resume");
+    const auto ad = check_resume_exact(s.dir, " --set model.block.attn_dropout=0.2");
+    Result p0 = run("train recipes/tiny.yaml --run-dir runs/p0", s.dir);
+    REQUIRE(p0.code == 0);
+    CHECK(train_losses(s.dir / "runs/p0") != ad);
   }
 
   TEST_CASE("eval prunes every other layer; --write-pruned writes a run that evaluates the same") {

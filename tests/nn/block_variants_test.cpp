@@ -172,6 +172,22 @@ TEST_SUITE("nn_blocks") {
     CHECK(bitwise_equal(plain->block->forward(x), first->block->forward(x)));
   }
 
+  TEST_CASE("attn_dropout drops attention probabilities in training only; CAT attention refuses it") {
+    for (const std::string type : {"pre_ln", "post_ln", "deepnorm", "magneto", "macaron"}) {
+      CAPTURE(type);
+      auto plain = build_block("type: " + type, 16, 2, 4, 1.0, 11, 1);
+      auto dropped = build_block("type: " + type + ", attn_dropout: 0.3", 16, 2, 4, 1.0, 11, 1);
+      Tensor x = input();
+      plain->block->eval();
+      dropped->block->eval();
+      CHECK(bitwise_equal(plain->block->forward(x), dropped->block->forward(x)));
+      plain->block->train();
+      dropped->block->train();
+      CHECK_FALSE(bitwise_equal(plain->block->forward(x), dropped->block->forward(x)));
+    }
+    CHECK_THROWS_AS(build_block("type: pre_ln, attn_dropout: 0.1, attn: {type: cat_causal}"), ConfigError);
+  }
+
   TEST_CASE("DeepNorm with alpha = beta = 1 equals post-LN bit for bit") {
     auto dn = build_block("type: deepnorm, alpha: 1, beta: 1, base_init: param");
     auto post = build_block("type: post_ln");

@@ -138,6 +138,15 @@ const std::vector<GradCase>& gradcheck_cases() {
       {"causal_attention", "B1 H2 T5 D3", [] { return gc([](const Inputs& x) { return causal_attention(x[0], x[1], x[2]); }, {randn({1, 2, 5, 3}, 69), randn({1, 2, 5, 3}, 70), randn({1, 2, 5, 3}, 71)}); }},
       {"shaped_combine", "B2 T5 H3 D2, every input", [] { return gc([](const Inputs& x) { return shaped_combine(x[0], x[1], x[2], x[3], x[4]); }, {randn({2, 5, 3, 2}, 77), randn({2, 5, 3, 2}, 78), randn({3}, 79), randn({3}, 80), randn({3}, 81)}); }},
       {"shaped_combine", "head-major views permuted to time-major", [] { return gc([](const Inputs& x) { return shaped_combine(permute(x[0], {0, 2, 1, 3}), permute(x[1], {0, 2, 1, 3}), x[2], x[3], x[4]); }, {randn({1, 2, 4, 3}, 82), randn({1, 2, 4, 3}, 83), randn({2}, 84), randn({2}, 85), randn({2}, 86)}); }},
+      {"qkv_attention", "attention-probability dropout 0.4 (same mask each evaluation)", [] {
+         return gc([](const Inputs& x) {
+           Generator g(5);
+           AttentionOptions o;
+           o.dropout = 0.4;
+           o.dropout_gen = &g;
+           return qkv_attention(x[0], 2, o);
+         }, {randn({2, 6, 12}, 87)});
+       }},
       {"qkv_attention", "B2 T5 H2 D3 packed", [] { return gc([](const Inputs& x) { return qkv_attention(x[0], 2); }, {randn({2, 5, 18}, 75)}); }},
       {"qkv_attention", "non-causal, transposed (non-contiguous) input", [] {
          AttentionOptions o;

@@ -26,6 +26,11 @@ struct AttentionParams {
   // Optional relative-position hook: per-head slopes s_h [H] (f32/f64, contiguous);
   // the logit of (i, j) gets −s_h·(i − j) added (ALiBi-style). Undefined = none.
   Tensor alibi_slopes;
+  // Dropout on the attention probabilities (after the softmax, before P·V): entry
+  // (b·H + h, i, j) is kept iff philox_uniform(dropout_state, (bh·T + i)·T + j) ≥ p
+  // and then scaled by 1/(1 − p); the backward regenerates the same mask.
+  double dropout = 0.0;
+  PhiloxState dropout_state;
 };
 
 struct AdamWStep {

@@ -25,6 +25,7 @@ struct AttentionContext {
   BlockContext block;
   bool bias = true;
   double dropout = 0.0;          // residual dropout on the output projection
+  double attn_dropout = 0.0;     // dropout on the attention probabilities (softmax types)
   // Init gain of the value and output projections (not query/key): Magneto's γ
   // (variants.md §1), DeepNorm's β (§2). Multiplies the parameterization's std.
   double value_out_gain = 1.0;

@@ -33,6 +33,9 @@ void add_common_block_options(Schema& s, const CommonBlockDefaults& d) {
       .help("MLP activation (gelu = tanh approximation)");
   s.add_bool("bias", true).help("biases in the attention and MLP projections");
   s.add_number("dropout", 0.0).range(0.0, 0.95).help("residual dropout on each branch's output");
+  s.add_number("attn_dropout", 0.0)
+      .range(0.0, 0.95)
+      .help("dropout on the attention probabilities, after the softmax (softmax attention)");
   s.add_choice(d.norm_kind_key, {"layernorm", "rmsnorm"}, "layernorm").help("normalisation layer");
   s.add_number("norm_eps", 1e-5).min(0.0, true).max(1.0).help("epsilon of the norms");
   add_attention_option(s);
@@ -46,6 +49,7 @@ PreLNOptions read_common_block_options(const ResolvedView& v, const CommonBlockD
   o.mlp.bias = v.get<bool>("bias");
   o.attn_bias = o.mlp.bias;
   o.dropout = v.get<double>("dropout");
+  o.attn_dropout = v.get<double>("attn_dropout");
   o.norm = v.get<std::string>(d.norm_kind_key);
   o.norm_eps = v.get<double>("norm_eps");
   return o;
@@ -56,6 +60,7 @@ AttentionContext block_attention_context(const BlockContext& ctx, const PreLNOpt
   ac.block = ctx;
   ac.bias = o.attn_bias;
   ac.dropout = o.dropout;
+  ac.attn_dropout = o.attn_dropout;
   ac.value_out_gain = o.init.gain;
   ac.value_out_gain_on_bias = o.init.gain_on_bias;
   ac.init_base = o.init.base;

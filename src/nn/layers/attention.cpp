@@ -22,7 +22,10 @@ void scale_columns(Linear& l, int64_t from, int64_t count, double g, bool on_bia
 }  // namespace
 
 SoftmaxAttention::SoftmaxAttention(int64_t d, const AttentionContext& ctx)
-    : n_heads_(ctx.block.n_heads), dropout_(ctx.dropout), dropout_gen_(ctx.block.dropout_gen) {
+    : n_heads_(ctx.block.n_heads),
+      dropout_(ctx.dropout),
+      attn_dropout_(ctx.attn_dropout),
+      dropout_gen_(ctx.block.dropout_gen) {
   const Parameterization& p = *ctx.block.param;
   scale_ = p.attn_scale(head_width("attention", d, n_heads_));
   LinearOptions qkv{ctx.bias, false, ParamRole::hidden_weight, 1.0, ctx.init_base};
@@ -38,6 +41,8 @@ SoftmaxAttention::SoftmaxAttention(int64_t d, const AttentionContext& ctx)
 Tensor SoftmaxAttention::forward(const Tensor& x) {
   AttentionOptions ao;
   ao.scale = scale_;
+  ao.dropout = is_training() ? attn_dropout_ : 0.0;
+  ao.dropout_gen = dropout_gen_;
   // [B, T, 3·d] → [B, T, d]: the packed op splits and merges heads without copies.
   Tensor y = qkv_attention(qkv_->forward(x), n_heads_, ao);
   if (inner_norm_) y = apply_norm(*inner_norm_, y);

@@ -29,6 +29,8 @@ Tensor causal_lag_mix(const Tensor& z, const Tensor& v, double cap, const MixDro
 
 CatAttention::CatAttention(int64_t d, const AttentionContext& ctx, const CatOptions& o)
     : opts_(o), n_heads_(ctx.block.n_heads), dropout_(ctx.dropout), dropout_gen_(ctx.block.dropout_gen) {
+  WEFT_CHECK(ctx.attn_dropout == 0.0, ConfigError, "model.block.attn_dropout = ", ctx.attn_dropout,
+             ": CAT attention has no softmax probabilities to drop; its dropout is model.block.attn.zeta_dropout");
   const Parameterization& p = *ctx.block.param;
   scale_ = p.attn_scale(head_width("cat attention", d, n_heads_));
   LinearOptions score{ctx.bias, false, ParamRole::hidden_weight, 1.0, ctx.init_base};

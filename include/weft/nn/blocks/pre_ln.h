@@ -19,6 +19,7 @@ struct PreLNOptions {
   MLPOptions mlp;  // width, activation, bias, act_dropout (dropout, inner norm and init come from below)
   bool attn_bias = true;
   double dropout = 0.0;            // residual dropout on both branches
+  double attn_dropout = 0.0;       // dropout on the attention probabilities
   std::string norm = "layernorm";  // layernorm | rmsnorm
   double norm_eps = 1e-5;
   // Magneto (variants.md §1): Sub-LN norms before the attention output projection

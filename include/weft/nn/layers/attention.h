@@ -24,6 +24,7 @@ class SoftmaxAttention : public Attention {
   std::shared_ptr<Module> inner_norm_;  // Magneto Sub-LN (variants.md §1), or null
   int64_t n_heads_;
   double dropout_;
+  double attn_dropout_;
   double scale_;
   Generator* dropout_gen_;
 };

@@ -54,6 +54,29 @@ inline void add_alibi(T* s, int64_t n, T slope, int64_t i, int64_t j0) {
   for (int64_t c = 0; c < n; ++c) s[c] += base + slope * static_cast<T>(c);
 }
 
+// Attention-probability dropout of one [br × bc] tile row: the mask is a pure
+// function of (head, i, j), so forward and backward agree without storing it.
+struct ProbDropout {
+  double p = 0.0;
+  PhiloxState state;
+  int64_t len = 0;  // sequence length T
+  bool on() const { return p > 0.0; }
+  // out[c] = keep ? in[c] / (1 − p) : 0 for columns [0, n) of row i from key j0, where
+  // keep = philox_uniform(state, (bh·T + i)·T + j) ≥ p; one Philox block serves 4 columns.
+  template <typename T>
+  void apply(const T* in, T* out, int64_t n, int64_t bh, int64_t i, int64_t j0) const {
+    const T inv_keep = static_cast<T>(1.0 / (1.0 - p));
+    const uint64_t first = static_cast<uint64_t>((bh * len + i) * len + j0);
+    int64_t c = 0;
+    while (c < n) {
+      const uint64_t idx = first + static_cast<uint64_t>(c);
+      const Philox4x32 r = philox4x32(state.offset + idx / 4, 0, state.seed);
+      for (uint64_t lane = idx % 4; lane < 4 && c < n; ++lane, ++c)
+        out[c] = uint_to_unit(r.v[lane]) >= p ? in[c] * inv_keep : T(0);
+    }
+  }
+};
+
 // Query tiles in zigzag order (0, n−1, 1, n−2, …) so a contiguous static chunk of
 // work items mixes cheap early tiles with expensive late ones under a causal mask.
 inline int64_t zigzag(int64_t w, int64_t n) {
@@ -99,6 +122,7 @@ void CpuBackend::attention_forward(const Tensor& q, const Tensor& k, const Tenso
     const T neg_inf = static_cast<T>(kNegInf);
     const int64_t items = BH * nq;
     const bool par = BH * Tn * Tn * std::max<int64_t>(D, 1) > kParallelGrain;
+    const ProbDropout drop{p.dropout, p.dropout_state, Tn};
 
 #pragma omp parallel if (par)
     {
@@ -148,6 +172,8 @@ void CpuBackend::attention_forward(const Tensor& q, const Tensor& k, const Tenso
               sum += e;
             }
             for (int64_t c = nv; c < bc; ++c) s[c] = 0;
+            // The row sum l counts every probability; only P·V sees the dropped ones.
+            if (drop.on()) drop.apply(s, s, nv, bh, i, j0);
             const T alpha = m_row[r] == neg_inf ? T(0) : exp_t<T>(m_row[r] - m_new);
             l_row[r] = alpha * l_row[r] + sum;
             m_row[r] = m_new;
@@ -200,11 +226,14 @@ void CpuBackend::attention_backward(const Tensor& q, const Tensor& k, const Tens
     const bool causal = p.causal;
     const T neg_inf = static_cast<T>(kNegInf);
     const bool par = BH * Tn * Tn * std::max<int64_t>(D, 1) > kParallelGrain;
+    const ProbDropout drop{p.dropout, p.dropout_state, Tn};
 
     // Each thread owns whole heads, so dQ can accumulate across key tiles without races.
 #pragma omp parallel if (par)
     {
       std::vector<T> p_buf(static_cast<size_t>(kBr * kBc)), ds_buf(static_cast<size_t>(kBr * kBc));
+      // With dropout: the dropped-and-scaled P̃ = Z∘P/(1−p) next to P.
+      std::vector<T> pd_buf(drop.on() ? static_cast<size_t>(kBr * kBc) : 0);
       std::vector<T> delta(static_cast<size_t>(Tn));
 #pragma omp for schedule(static)
       for (int64_t bh = 0; bh < BH; ++bh) {
@@ -261,10 +290,27 @@ void CpuBackend::attention_backward(const Tensor& q, const Tensor& k, const Tens
               for (int64_t c = 0; c < nv; ++c) s[c] = exp_t<T>(s[c] - li);
               for (int64_t c = nv; c < bc; ++c) s[c] = 0;
             }
+            // With dropout O = P̃ V: dV uses P̃, and dP = Z∘(dO Vᵀ)/(1−p). D_i = rowsum(dO∘O)
+            // still equals rowsum(P∘dP), so line 13 is unchanged.
+            T* Pv = Pt;
+            if (drop.on()) {
+              Pv = pd_buf.data();
+              for (int64_t r = 0; r < br; ++r) drop.apply(Pt + r * kBc, Pv + r * kBc, bc, bh, i0 + r, j0);
+            }
             // dV_j += Pᵀ dO_i   (line 11)
-            blas_gemm<T>(true, false, bc, D, br, T(1), Pt, kBc, dOi, lgo.st, T(1), dVj, lgv.st);
+            blas_gemm<T>(true, false, bc, D, br, T(1), Pv, kBc, dOi, lgo.st, T(1), dVj, lgv.st);
             // dP = dO_i V_jᵀ   (line 12)
             blas_gemm<T>(false, true, br, bc, D, T(1), dOi, lgo.st, Vj, lv.st, T(0), dS, kBc);
+            if (drop.on()) {
+              // Z∘dP̃/(1−p): P̃ = 0 exactly where dropped (or where P = 0, and there dS = 0 anyway).
+              const T inv_keep = static_cast<T>(1.0 / (1.0 - drop.p));
+              for (int64_t r = 0; r < br; ++r) {
+                const T* pv = Pv + r * kBc;
+                T* dr = dS + r * kBc;
+#pragma omp simd
+                for (int64_t c = 0; c < bc; ++c) dr[c] = pv[c] != T(0) ? dr[c] * inv_keep : T(0);
+              }
+            }
             // dS = P ∘ (dP − D_i)   (line 13)
             for (int64_t r = 0; r < br; ++r) {
               const T* pr = Pt + r * kBc;
