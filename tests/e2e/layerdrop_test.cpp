@@ -1,27 +1,33 @@
 // End-to-end LayerDrop (variants.md §9): training with block.layerdrop (and with
-// block.attn_dropout) resumes bit for bit; `weft eval --set eval.prune.rate=0.5` prunes every other layer
-// and `--write-pruned` writes a run folder that evaluates and generates alike.
+// block.attn_dropout) resumes bit for bit; `weft eval --set eval.prune.rate=0.5`
+// prunes every other layer and `--write-pruned` writes a run folder that evaluates
+// and generates alike.
 #include "e2e_util.h"
 
 using namespace weft::e2e;
 
+namespace {
+
+// Training with `base + drop` resumes bit for bit from --until 20, and the drops are
+// real: the losses differ from training with `base` alone.
+void check_drops_resume_exactly(const std::string& name, const std::string& base, const std::string& drop) {
+  Scratch s(name);
+  const auto dropped = check_resume_exact(s.dir, base + drop);
+  Result plain = run("train recipes/tiny.yaml --run-dir runs/plain" + base, s.dir);
+  REQUIRE(plain.code == 0);
+  CHECK(train_losses(s.dir / "runs/plain") != dropped);
+}
+
+}  // namespace
+
 TEST_SUITE("e2e_layerdrop") {
   TEST_CASE("layerdrop: 40 straight steps equal --until 20 then resume, bit for bit") {
-    Scratch s("layerdrop_resume");
-    const auto la = check_resume_exact(s.dir, " --set model.n_layers=4 --set model.block.layerdrop=0.3");
-    // The drops are real: without LayerDrop the losses differ.
-    Result p0 = run("train recipes/tiny.yaml --run-dir runs/p0 --set model.n_layers=4", s.dir);
-    REQUIRE(p0.code == 0);
-    CHECK(train_losses(s.dir / "runs/p0") != la);
+    check_drops_resume_exactly("layerdrop_resume", " --set model.n_layers=4", " --set model.block.layerdrop=0.3");
   }
 
   TEST_CASE("attn_dropout: 40 straight steps equal --until 20 then resume, bit for bit") {
     // The attention-probability mask comes from the checkpointed dropout stream.
-    Scratch s("attn_dropout_resume");
-    const auto ad = check_resume_exact(s.dir, " --set model.block.attn_dropout=0.2");
-    Result p0 = run("train recipes/tiny.yaml --run-dir runs/p0", s.dir);
-    REQUIRE(p0.code == 0);
-    CHECK(train_losses(s.dir / "runs/p0") != ad);
+    check_drops_resume_exactly("attn_dropout_resume", "", " --set model.block.attn_dropout=0.2");
   }
 
   TEST_CASE("eval prunes every other layer; --write-pruned writes a run that evaluates the same") {
