@@ -6,7 +6,8 @@
 # For each config in recipes/bench/ and each thread count, runs `weft bench` and
 # its PyTorch twin (scripts/bench_torch_gpt.py: identical architecture and
 # parameter count, both printed) alternately, N rounds each, and prints the
-# median tokens/s of each program and the ratio weft/PyTorch. PyTorch runs with
+# median tokens/s of each program, the ratio weft/PyTorch (of the medians, and the
+# median of the per-round ratios, each round running the two back to back). PyTorch runs with
 # the OpenMP flavour of OpenBLAS, as weft does (Debian's default pthread flavour
 # makes PyTorch up to 2x slower at 2 threads, which would flatter weft).
 # Needs a Release build (build/weft) and python3-torch (WEFT_SETUP_BENCH=1 scripts/setup.sh).
@@ -21,7 +22,7 @@ while [[ $# -gt 0 ]]; do
     --rounds) rounds="$2"; shift 2 ;;
     --threads) threads_list="$2"; shift 2 ;;
     --configs) configs="$2"; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "bench_vs_torch.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -59,8 +60,11 @@ out, threads, configs = sys.argv[1], sys.argv[2].split(), sys.argv[3].split()
 targets = dict(zip(["tiny", "small", "medium"], map(float, sys.argv[4:7])))
 def load(p):
     return [json.loads(l) for l in open(p) if l.strip()]
+# ratio: of the two medians. paired: the median over rounds of weft/torch within a
+# round, whose two runs are back to back -- steadier when the machine's speed drifts.
+# rounds: each round's weft/torch, to show the spread.
 print(f"{'config':8} {'thr':>3} {'params weft/torch':>19} {'weft tok/s':>11} {'torch tok/s':>11} {'ratio':>6} "
-      f"{'target':>6} {'weft MFU':>8} {'RSS MB weft/torch':>18}")
+      f"{'paired':>6} {'target':>6} {'weft MFU':>8} {'RSS MB weft/torch':>18}  rounds")
 for t in threads:
     for c in configs:
         w, p = load(f"{out}/weft_{c}_{t}.jsonl"), load(f"{out}/torch_{c}_{t}.jsonl")
@@ -68,7 +72,9 @@ for t in threads:
         pt = statistics.median(r["tokens_per_s"] for r in p)
         mfu = statistics.median(r["mfu"] for r in w)
         rss_w, rss_p = max(r["peak_rss_mb"] for r in w), max(r["peak_rss_mb"] for r in p)
+        rounds = [a["tokens_per_s"] / b["tokens_per_s"] for a, b in zip(w, p)]
         tgt = f"{targets[c]:.1f}" if t == "2" else "-"
-        print(f"{c:8} {t:>3} {w[0]['params']:>9}/{p[0]['params']:<9} {wt:11.0f} {pt:11.0f} {wt / pt:6.2f} {tgt:>6} "
-              f"{mfu:8.2f} {rss_w:8.0f}/{rss_p:<8.0f}")
+        print(f"{c:8} {t:>3} {w[0]['params']:>9}/{p[0]['params']:<9} {wt:11.0f} {pt:11.0f} {wt / pt:6.2f} "
+              f"{statistics.median(rounds):6.2f} {tgt:>6} {mfu:8.2f} {rss_w:8.0f}/{rss_p:<8.0f}  "
+              + " ".join(f"{r:.2f}" for r in rounds))
 PYEOF
