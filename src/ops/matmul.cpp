@@ -92,7 +92,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   Tensor out = Tensor::empty({rows, N}, x.dtype(), x.device());
   Backend& be = backend_for(x.device());
   // Every row starts as the bias; the gemm adds x @ w onto it.
-  be.copy(Tensor::make_view(b, {rows, N}, {0, b.strides()[0]}, b.offset()), out);
+  be.copy(expand(b.detach(), {rows, N}), out);
   be.gemm(x2, w, out, 1.0, 1.0);
   out = reshape(out, out_shape);
   if (!should_record({x, w, b})) return out;

@@ -30,7 +30,7 @@ struct Dense {
 };
 
 // Plain-loop attention in double over [B, H, T, D] row-major buffers. With drop > 0,
-// O = (Z∘P/(1−drop)) V with Z_ij = [philox_uniform(st, (bh·T + i)·T + j) ≥ drop]
+// O = (Z∘P/(1−drop)) V with Z_ij = [philox_uniform(st, (bh·T + i)·T + j) > drop]
 // (the contract of AttentionParams::dropout), and its exact gradients.
 Dense dense_attention(const std::vector<double>& q, const std::vector<double>& k, const std::vector<double>& v,
                       const std::vector<double>& g, const std::vector<double>& slopes, int64_t B, int64_t H, int64_t T,
@@ -62,7 +62,7 @@ Dense dense_attention(const std::vector<double>& q, const std::vector<double>& k
       r.lse[bh * T + i] = lse;
       for (int64_t j = 0; j < nj; ++j) {
         pr[j] = std::exp(s[j] - lse);
-        const bool keep = drop == 0.0 || weft::philox_uniform(st, static_cast<uint64_t>((bh * T + i) * T + j)) >= drop;
+        const bool keep = drop == 0.0 || weft::philox_uniform(st, static_cast<uint64_t>((bh * T + i) * T + j)) > drop;
         z[j] = keep ? 1.0 / (1.0 - drop) : 0.0;
         pt[j] = pr[j] * z[j];
       }

@@ -137,6 +137,17 @@ TEST_SUITE("core") {
     double ones = 0;
     for (float x : bern) ones += x;
     CHECK(std::abs(ones / 20000 - 0.25) < 0.02);
+    // The block-wise range visits exactly philox_uniform's numbers, from any start.
+    const PhiloxState st{11, 3};
+    for (uint64_t first : {0u, 1u, 3u, 6u}) {
+      std::vector<double> seen;
+      philox_uniform_range(st, first, 9, [&](int64_t k, double x) {
+        CHECK(k == static_cast<int64_t>(seen.size()));
+        seen.push_back(x);
+      });
+      REQUIRE(seen.size() == 9);
+      for (uint64_t k = 0; k < 9; ++k) CHECK(seen[k] == philox_uniform(st, first + k));
+    }
     // Philox-4x32-10 known-answer test (Random123 kat_vectors: ctr = 0, key = 0).
     Philox4x32 r = philox4x32(0, 0, 0);
     CHECK(r.v[0] == 0x6627e8d5u);

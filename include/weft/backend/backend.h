@@ -27,7 +27,7 @@ struct AttentionParams {
   // the logit of (i, j) gets −s_h·(i − j) added (ALiBi-style). Undefined = none.
   Tensor alibi_slopes;
   // Dropout on the attention probabilities (after the softmax, before P·V): entry
-  // (b·H + h, i, j) is kept iff philox_uniform(dropout_state, (bh·T + i)·T + j) ≥ p
+  // (b·H + h, i, j) is kept iff dropout_keeps(philox_uniform(dropout_state, (bh·T + i)·T + j), p)
   // and then scaled by 1/(1 − p); the backward regenerates the same mask.
   double dropout = 0.0;
   PhiloxState dropout_state;
@@ -109,7 +109,7 @@ class Backend {
   // out[..idx[..i..]..] += src[..i..] along dim (accumulates; deterministic).
   virtual void scatter_add(Tensor& out, int dim, const Tensor& idx, const Tensor& src) = 0;
 
-  // out = x · keep / (1 − p), keep_i = uniform_i(state) ≥ p. Same call with the same
+  // out = x · keep / (1 − p), keep_i = dropout_keeps(uniform_i(state), p). Same call with the same
   // state is its own backward (applied to the gradient).
   virtual void dropout(const Tensor& x, double p, PhiloxState state, Tensor& out) = 0;
 

@@ -1,5 +1,6 @@
 // defines: philox4x32 (the Philox-4x32-10 block function), PhiloxState, Generator,
-// and the per-element mapping to uniform / normal numbers used by every backend.
+// the per-element mapping to uniform / normal numbers used by every backend
+// (philox_uniform, philox_uniform_range, philox_normal) and dropout_keeps.
 //
 // Counter-based: element i of a draw of size n from state (seed, offset) is a pure
 // function of (seed, offset + i/4, i%4). Any device, any thread count, any order
@@ -60,6 +61,22 @@ WEFT_HD inline double philox_uniform(PhiloxState s, uint64_t i) {
   Philox4x32 r = philox4x32(s.offset + i / 4, 0, s.seed);
   return uint_to_unit(r.v[i % 4]);
 }
+
+// f(k, philox_uniform(s, first + k)) for k in [0, n), one Philox block per 4
+// consecutive elements instead of one per element.
+template <typename F>
+WEFT_HD inline void philox_uniform_range(PhiloxState s, uint64_t first, int64_t n, F&& f) {
+  int64_t k = 0;
+  while (k < n) {
+    const uint64_t i = first + static_cast<uint64_t>(k);
+    const Philox4x32 r = philox4x32(s.offset + i / 4, 0, s.seed);
+    for (uint64_t lane = i % 4; lane < 4 && k < n; ++lane, ++k) f(k, uint_to_unit(r.v[lane]));
+  }
+}
+
+// Dropout's keep decision for a uniform u in (0, 1]: u > p keeps exactly a (1 − p)
+// fraction in expectation. Every dropout (elementwise, attention) decides with it.
+WEFT_HD inline bool dropout_keeps(double u, double p) { return u > p; }
 
 // The i-th standard normal of a draw starting at `s` (Box-Muller on lane pairs).
 WEFT_HD inline double philox_normal(PhiloxState s, uint64_t i) {

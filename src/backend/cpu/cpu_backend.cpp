@@ -83,8 +83,7 @@ void CpuBackend::dropout(const Tensor& x, double p, PhiloxState state, Tensor& o
     const T scale = static_cast<T>(1.0 / (1.0 - p));
 #pragma omp parallel for schedule(static) if (n > kParallelGrain)
     for (int64_t i = 0; i < n; ++i) {
-      // Keep iff u > p with u in (0, 1]: keeps exactly a (1 − p) fraction in expectation.
-      bool keep = philox_uniform(state, static_cast<uint64_t>(i)) > p;
+      const bool keep = dropout_keeps(philox_uniform(state, static_cast<uint64_t>(i)), p);
       o[i] = keep ? xi[i] * scale : T(0);
     }
   });

@@ -62,18 +62,13 @@ struct ProbDropout {
   int64_t len = 0;  // sequence length T
   bool on() const { return p > 0.0; }
   // out[c] = keep ? in[c] / (1 − p) : 0 for columns [0, n) of row i from key j0, where
-  // keep = philox_uniform(state, (bh·T + i)·T + j) ≥ p; one Philox block serves 4 columns.
+  // keep = dropout_keeps(philox_uniform(state, (bh·T + i)·T + j), p).
   template <typename T>
   void apply(const T* in, T* out, int64_t n, int64_t bh, int64_t i, int64_t j0) const {
     const T inv_keep = static_cast<T>(1.0 / (1.0 - p));
-    const uint64_t first = static_cast<uint64_t>((bh * len + i) * len + j0);
-    int64_t c = 0;
-    while (c < n) {
-      const uint64_t idx = first + static_cast<uint64_t>(c);
-      const Philox4x32 r = philox4x32(state.offset + idx / 4, 0, state.seed);
-      for (uint64_t lane = idx % 4; lane < 4 && c < n; ++lane, ++c)
-        out[c] = uint_to_unit(r.v[lane]) >= p ? in[c] * inv_keep : T(0);
-    }
+    philox_uniform_range(state, static_cast<uint64_t>((bh * len + i) * len + j0), n, [&](int64_t c, double u) {
+      out[c] = dropout_keeps(u, p) ? in[c] * inv_keep : T(0);
+    });
   }
 };
 
