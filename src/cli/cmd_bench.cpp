@@ -12,11 +12,9 @@
 #include "commands.h"
 #include "weft/autograd/grad_mode.h"
 #include "weft/backend/dispatch.h"
-#include "weft/data/sampler.h"
 #include "weft/ops/ops.h"
-#include "weft/optim/clip.h"
 #include "weft/train/recipe_schema.h"
-#include "weft/train/session.h"
+#include "weft/train/trainer.h"
 
 namespace weft::cli {
 
@@ -63,39 +61,28 @@ Runner add_bench(CLI::App& app) {
   cmd->add_flag("--json", o->json, "print one JSON object");
   return [cmd, o]() -> int {
     if (!*cmd) return -1;
-    Session s = build_session(load_and_validate_recipe(o->recipe, o->sets), true);
-    const int64_t B = s.recipe.get<int64_t>("train.batch"), accum = s.recipe.get<int64_t>("train.grad_accum");
-    const int64_t T = s.model->context_length();
-    BatchSampler sampler(*s.corpus, Split::train, B, T, s.recipe.get<uint64_t>("seed"));
-    auto params = s.model->named_parameters();
-    s.model->train();
-    auto step = [&] {
-      for (int64_t m = 0; m < accum; ++m) {
-        Batch b = sampler.next();
-        Tensor loss = s.model->loss(b.x, b.y);
-        (accum > 1 ? mul(loss, 1.0 / double(accum)) : loss).backward();
-      }
-      clip_grad_norm(params, s.clip);
-      s.optimizer->step(s.base_lr);
-      s.optimizer->zero_grad();
-    };
-    for (int64_t i = 0; i < o->warmup; ++i) step();
+    // The trainer's own step (schedule, LayerDrop step, clipping, divergence check).
+    Trainer trainer = Trainer::detached(build_session(load_and_validate_recipe(o->recipe, o->sets), true));
+    Model& model = trainer.model();
+    model.train();
+    for (int64_t i = 0; i < o->warmup; ++i) trainer.step_once();
     std::vector<double> times;
+    double units = 0;
     for (int64_t i = 0; i < o->steps; ++i) {
       auto t0 = Clock::now();
-      step();
+      units = double(trainer.step_once().units);
       times.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
     }
-    const double tokens_per_step = double(B * T * accum);
+    const double tokens_per_step = units;
     const double med = percentile(times, 0.5);
-    const double flops = s.model->flops_per_token();
+    const double flops = model.flops_per_unit();
     const double achieved = tokens_per_step / med * flops / 1e9;
     const double peak = sgemm_peak_gflops();
     struct rusage ru {};
     getrusage(RUSAGE_SELF, &ru);
     nlohmann::json out = {{"recipe", o->recipe},
                           {"threads", cpu_num_threads()},
-                          {"params", s.model->num_parameters()},
+                          {"params", model.num_parameters()},
                           {"tokens_per_step", tokens_per_step},
                           {"tokens_per_s", tokens_per_step / med},
                           {"step_s", {{"min", *std::min_element(times.begin(), times.end())},

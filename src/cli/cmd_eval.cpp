@@ -11,9 +11,11 @@
 
 #include "commands.h"
 #include "weft/checkpoint/checkpoint.h"
+#include "weft/data/evaluator.h"
 #include "weft/nn/layerdrop.h"
 #include "weft/train/recipe_schema.h"
-#include "weft/train/trainer.h"
+#include "weft/train/metrics.h"
+#include "weft/train/session.h"
 
 namespace weft::cli {
 
@@ -44,7 +46,7 @@ void write_pruned_run(const Session& s, const Recipe& recipe, const std::filesys
   c.model = prune_block_tensors(all, keep);
   const nlohmann::json state = load_checkpoint(step_dir).state;
   c.state = {{"step", state.value("step", int64_t{0})},
-             {"vocab", state.at("vocab")},
+             {"data", s.data_description},
              {"pruned_from", fs::absolute(step_dir).lexically_normal().string()},
              {"model_keep_layers", nlohmann::json::parse("[" + layers + "]")}};
   CheckpointWriter(out / "checkpoints", 0).save(c.state["step"].get<int64_t>(), c);
@@ -88,20 +90,24 @@ Runner add_eval(CLI::App& app) {
         throw ConfigError("--write-pruned needs a pruning: --set eval.prune.rate=R or --set eval.layers_to_keep=[...]");
       write_pruned_run(s, recipe, run_dir, step_dir, o->sets, keep, o->write_pruned);
     }
-    ResolvedView d = recipe.view().at("data");
-    TextCorpus corpus = TextCorpus::load(d.get<std::string>("path"), d.get<std::string>("type"),
-                                         d.get<double>("val_fraction"), d.get<double>("test_fraction"));
-    if (corpus.vocab_json() != s.corpus->vocab_json())
-      throw DataError("the corpus at " + d.get<std::string>("path") +
-                      " no longer has the vocabulary the model was trained with");
-    const Split split = parse_split(o->split);
-    EvalResult e = evaluate(*s.model, corpus, split, recipe.get<int64_t>("train.batch"), s.model->context_length());
+    std::shared_ptr<Dataset> data = build_dataset(recipe.view().at("data"));
+    if (data->description() != s.data_description)
+      throw DataError("the data of " + (run_dir / "recipe.yaml").string() +
+                      " no longer matches what the model was trained on (its data description differs: a "
+                      "changed vocabulary, sizes or statistics)");
+    EvalRequest req;
+    req.split = parse_split(o->split);
+    req.batch = recipe.get<int64_t>("train.batch");
+    EvalReport e = evaluator_for(*data)->evaluate(*s.model, *data, req);
     const nlohmann::json state = load_checkpoint(step_dir).state;
     const int64_t blocks_run = keep.empty() ? s.model->num_blocks() : static_cast<int64_t>(keep.size());
-    nlohmann::json out = {{"split", o->split},       {"blocks", blocks_run},       {"loss", round_trip(e.loss)},
-                          {"ppl", round_trip(e.ppl())}, {"tokens", e.tokens},
-                          {"step", state.value("step", int64_t{0})}, {"checkpoint", step_dir.filename().string()}};
-    if (corpus.kind() == "bytes") out["bpb"] = round_trip(e.bits_per_token());
+    nlohmann::json out = {{"split", o->split}, {"blocks", blocks_run}};
+    for (auto& [k, v] : e.metrics.items()) out[k] = v.is_number_float() ? nlohmann::json(round_trip(v.get<double>())) : v;
+    out["tokens"] = e.units;
+    out["primary"] = e.primary;
+    out["higher_is_better"] = e.higher_is_better;
+    out["step"] = state.value("step", int64_t{0});
+    out["checkpoint"] = step_dir.filename().string();
     const fs::path file = run_dir / "eval.json", tmp = run_dir / "eval.json.tmp";
     {
       std::ofstream f(tmp, std::ios::trunc);
@@ -111,10 +117,8 @@ Runner add_eval(CLI::App& app) {
     if (o->json) {
       std::cout << out.dump() << "\n";
     } else {
-      std::cout << "eval " << o->split << " (" << e.tokens << " tokens, " << step_dir.filename().string()
-                << "): loss " << e.loss << ", ppl " << e.ppl();
-      if (corpus.kind() == "bytes") std::cout << ", " << e.bits_per_token() << " bits/byte";
-      std::cout << "\nwrote " << file.string() << "\n";
+      std::cout << "eval " << o->split << " (" << e.units << " " << e.unit << ", " << step_dir.filename().string()
+                << "): " << e.text << "\nwrote " << file.string() << "\n";
     }
     return 0;
   };

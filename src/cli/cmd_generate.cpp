@@ -7,6 +7,8 @@
 #include "commands.h"
 #include "weft/autograd/grad_mode.h"
 #include "weft/checkpoint/checkpoint.h"
+#include "weft/data/vocabulary.h"
+#include "weft/nn/language_model.h"
 #include "weft/ops/ops.h"
 #include "weft/train/recipe_schema.h"
 #include "weft/train/session.h"
@@ -63,7 +65,19 @@ Runner add_generate(CLI::App& app) {
     if (!*cmd) return -1;
     const auto step_dir = resolve_checkpoint(o->path, o->from);
     Recipe recipe = load_and_validate_recipe(run_dir_of(step_dir) / "recipe.yaml", {});
-    Session s = session_from_checkpoint(step_dir, recipe);
+    Session session = session_from_checkpoint(step_dir, recipe);
+    auto* lm = dynamic_cast<LanguageModel*>(session.model.get());
+    if (lm == nullptr)
+      throw ConfigError("model.type '" + recipe.get<std::string>("model.type") +
+                        "' does not generate text (weft generate needs a language model)");
+    WEFT_CHECK(session.data_description.contains("vocab"), ConfigError,
+               "weft generate needs a vocabulary, which data.type '", recipe.get<std::string>("data.type"),
+               "' does not provide");
+    const TextVocab vocab = TextVocab::from_json(session.data_description["vocab"]);
+    struct {
+      LanguageModel* model;
+      const TextVocab* corpus;
+    } s{lm, &vocab};
     NoGradGuard no_grad;
     s.model->eval();
     std::vector<int64_t> ids = s.corpus->encode(o->prompt.empty() ? std::string("\n") : o->prompt);

@@ -9,7 +9,7 @@
 
 #include "commands.h"
 #include "weft/checkpoint/checkpoint.h"
-#include "weft/data/text_dataset.h"
+#include "weft/data/dataset.h"
 #include "weft/optim/optimizer.h"
 #include "weft/param/multipliers.h"
 #include "weft/train/recipe_schema.h"
@@ -32,23 +32,18 @@ Runner add_inspect(CLI::App& app) {
     if (!*cmd) return -1;
     namespace fs = std::filesystem;
     Recipe recipe;
-    std::shared_ptr<LanguageModel> model;
+    std::shared_ptr<Model> model;
     if (fs::is_directory(o->path)) {
       const fs::path step_dir = resolve_checkpoint(o->path);
       recipe = load_and_validate_recipe(run_dir_of(step_dir) / "recipe.yaml", o->sets);
       model = session_from_checkpoint(step_dir, recipe).model;
     } else {
       recipe = load_and_validate_recipe(o->path, o->sets);
-      // The vocabulary comes from the data: bytes is always 256; chars needs the corpus.
+      // What the model needs from the data: from the recipe when the data type can
+      // tell (bytes), else from reading the data.
       ResolvedView d = recipe.view().at("data");
-      int64_t vocab = 256;
-      if (recipe.has("model.vocab"))
-        vocab = recipe.get<int64_t>("model.vocab");
-      else if (d.get<std::string>("type") == "chars")
-        vocab = TextCorpus::load(d.get<std::string>("path"), "chars", d.get<double>("val_fraction"),
-                                 d.get<double>("test_fraction"))
-                    .vocab_size();
-      model = build_model(recipe.view(), vocab);
+      std::optional<nlohmann::json> desc = DatasetRegistry::instance().describe(d);
+      model = build_model(recipe.view(), desc ? *desc : build_dataset(d)->description());
     }
     // Multipliers as build_model assigned them from the recipe (param/multipliers.h).
     const Parameterization& pz = model->parameterization();
@@ -67,15 +62,25 @@ Runner add_inspect(CLI::App& app) {
                         {"eps_mult", p.eps_mult}});
     }
     const int64_t total = model->num_parameters();
+    nlohmann::json stacks = nlohmann::json::array();
+    for (const StackSummary& st : model->stacks())
+      stacks.push_back({{"name", st.name},
+                        {"block", st.block_type},
+                        {"d_model", st.width},
+                        {"n_layers", st.depth},
+                        {"n_heads", st.n_heads},
+                        {"param_type", st.param->name()},
+                        {"residual_mult", st.param->residual_mult()}});
     if (o->json) {
       nlohmann::json out = {{"recipe", dump_resolved(recipe)},
                             {"params", params},
+                            {"stacks", stacks},
                             {"param_type", pz.name()},
                             {"residual_mult", pz.residual_mult()},
                             {"output_mult", pz.output_mult()},
                             {"input_mult", pz.input_mult()},
                             {"total_params", total},
-                            {"flops_per_token", model->flops_per_token()},
+                            {"flops_per_token", model->flops_per_unit()},
                             {"recipe_hash", recipe_hash(recipe)}};
       std::cout << out.dump() << "\n";
       return 0;
@@ -107,8 +112,14 @@ Runner add_inspect(CLI::App& app) {
     std::cout << "parameterization " << pz.name() << ": residual_mult " << num(pz.residual_mult()) << ", output_mult "
               << num(pz.output_mult()) << ", input_mult " << num(pz.input_mult())
               << " (* = not decayed: the optimizer's default role mask)\n";
+    for (auto& st : stacks)
+      std::cout << "stack " << st["name"].get<std::string>() << ": " << st["n_layers"] << " x "
+                << st["block"].get<std::string>() << ", d_model " << st["d_model"] << ", " << st["n_heads"]
+                << " heads, " << st["param_type"].get<std::string>() << " residual_mult "
+                << num(st["residual_mult"].get<double>()) << "\n";
     std::cout << "total parameters: " << total << "\n"
-              << "training FLOPs per token: " << std::setprecision(4) << model->flops_per_token() << "\n";
+              << "training FLOPs per unit (token, timestep): " << std::setprecision(4) << model->flops_per_unit()
+              << "\n";
     return 0;
   };
 }

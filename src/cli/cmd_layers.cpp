@@ -1,16 +1,31 @@
-// weft layers — every registered model and block type with its options, from the
-// same schemas the recipe validator uses.
+// weft layers — every registered type a recipe can name (models, blocks,
+// attention, data, evaluators, optimizers, parameterizations) with its options,
+// from the same schemas the recipe validator uses.
 #include <iostream>
 
 #include "commands.h"
+#include "weft/data/dataset.h"
+#include "weft/data/evaluator.h"
 #include "weft/nn/attention_registry.h"
-#include "weft/nn/language_model.h"
+#include "weft/nn/model.h"
 #include "weft/nn/registry.h"
+#include "weft/optim/registry.h"
+#include "weft/param/registry.h"
 
 namespace weft::cli {
 
+namespace {
+template <typename Registry>
+void list(const char* title, const Registry& r) {
+  std::cout << "\n" << title << ":\n";
+  for (auto& [name, e] : r.entries()) std::cout << "\n  " << name << ": " << e.help << "\n" << render_schema(e.schema(), 4);
+}
+}  // namespace
+
 Runner add_layers(CLI::App& app) {
-  auto* cmd = app.add_subcommand("layers", "List registered model and layer types with their options");
+  auto* cmd = app.add_subcommand(
+      "layers", "List every registered type (models, blocks, attention, data, evaluators, optimizers, "
+                "parameterizations) with its options");
   return [cmd]() -> int {
     if (!*cmd) return -1;
     std::cout << "model types (model.type):\n";
@@ -27,9 +42,12 @@ Runner add_layers(CLI::App& app) {
     for (auto& [name, e] : attn.entries())
       std::cout << "\n  " << name << (attn.is_bidirectional(name) ? " [bidirectional]" : "") << ": " << e.help << "\n"
                 << render_schema(e.schema(), 4);
+    list("data types (data.type)", DatasetRegistry::instance());
+    list("evaluator types (chosen by the data type)", EvaluatorRegistry::instance());
+    list("optimizer types (optim.type)", OptimizerRegistry::instance());
+    list("parameterization types (param.type)", ParameterizationRegistry::instance());
     return 0;
   };
 }
-
 
 }  // namespace weft::cli

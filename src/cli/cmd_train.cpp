@@ -41,7 +41,7 @@ Runner add_train(CLI::App& app) {
                         " already holds a run; continue it with `weft resume " + run_dir.string() +
                         "` or choose another --run-dir");
     std::cout << "weft train: " << o->recipe << " -> " << run_dir.string() << " (" << s.model->num_parameters()
-              << " parameters, " << s.corpus->total_tokens() << " tokens of " << s.corpus->kind() << " data)\n";
+              << " parameters, " << s.data->summary() << ")\n";
     Trainer t = Trainer::start(std::move(s), run_dir);
     if (!o->activations.empty()) t.log_activations(o->activations);
     return t.run(o->until >= 0 ? std::optional<int64_t>(o->until) : std::nullopt);

@@ -26,9 +26,9 @@ Batch EvalBatches::operator[](int64_t i) const {
   const int64_t cols = tail ? remainder_ : seq_len_;
   const int64_t first = tail ? full_windows_ * seq_len_ : i * batch_ * seq_len_;  // token offset of row 0
   const std::vector<int32_t>& tok = corpus_->tokens(split_);
-  Batch out{Tensor::empty({rows, cols}, DType::i64), Tensor::empty({rows, cols}, DType::i64)};
-  int64_t* x = out.x.data<int64_t>();
-  int64_t* y = out.y.data<int64_t>();
+  Tensor xs = Tensor::empty({rows, cols}, DType::i64), ys = Tensor::empty({rows, cols}, DType::i64);
+  int64_t* x = xs.data<int64_t>();
+  int64_t* y = ys.data<int64_t>();
   // Rows are consecutive windows, so row r starts at first + r·seq_len.
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t t = 0; t < cols; ++t) {
@@ -36,7 +36,7 @@ Batch EvalBatches::operator[](int64_t i) const {
       x[r * cols + t] = tok[k];
       y[r * cols + t] = tok[k + 1];
     }
-  return out;
+  return text_batch(std::move(xs), std::move(ys));
 }
 
 std::vector<Batch> eval_batches(const TextCorpus& corpus, Split split, int64_t batch, int64_t seq_len) {

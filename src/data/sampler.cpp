@@ -21,9 +21,9 @@ Batch BatchSampler::batch_at(int64_t cursor) const {
   WEFT_CHECK(cursor >= 0, ValueError, "sampler: cursor = ", cursor, " must be >= 0");
   const std::vector<int32_t>& tok = corpus_->tokens(split_);
   const int64_t range = static_cast<int64_t>(tok.size()) - seq_len_;  // ≥ 1 by the constructor's check
-  Batch out{Tensor::empty({batch_, seq_len_}, DType::i64), Tensor::empty({batch_, seq_len_}, DType::i64)};
-  int64_t* x = out.x.data<int64_t>();
-  int64_t* y = out.y.data<int64_t>();
+  Tensor xs = Tensor::empty({batch_, seq_len_}, DType::i64), ys = Tensor::empty({batch_, seq_len_}, DType::i64);
+  int64_t* x = xs.data<int64_t>();
+  int64_t* y = ys.data<int64_t>();
   const PhiloxState stream{seed_, 0};
   for (int64_t b = 0; b < batch_; ++b) {
     const double u = philox_uniform(stream, static_cast<uint64_t>(cursor * batch_ + b));
@@ -34,7 +34,7 @@ Batch BatchSampler::batch_at(int64_t cursor) const {
       y[b * seq_len_ + t] = tok[static_cast<size_t>(start + t + 1)];
     }
   }
-  return out;
+  return text_batch(std::move(xs), std::move(ys));
 }
 
 nlohmann::json BatchSampler::state() const {

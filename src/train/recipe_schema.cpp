@@ -1,30 +1,14 @@
 #include "weft/train/recipe_schema.h"
 
 #include "weft/config/validate.h"
-#include "weft/nn/language_model.h"
+#include "weft/data/dataset.h"
+#include "weft/nn/model.h"
+#include "weft/optim/registry.h"
+#include "weft/param/registry.h"
 
 namespace weft {
 
 namespace {
-
-Schema optim_common() {
-  Schema s;
-  s.add_number("lr", 3e-4).min(0.0, true).max(10.0).help("peak learning rate");
-  s.add_number("weight_decay", 0.1).range(0.0, 10.0)
-      .help("decoupled weight decay (matrices only by default: no decay on norms, biases, gains, embeddings)");
-  s.add_number("clip", 1.0).range(0.0, 1e6).help("global gradient-norm clipping threshold (0 = off)");
-  return s;
-}
-
-TypeCatalog optim_types() {
-  Schema adamw = optim_common();
-  adamw.add_numbers("betas", std::vector<double>{0.9, 0.95}).length(2).range(0.0, 0.999999).help("(beta1, beta2)");
-  adamw.add_number("eps", 1e-8).min(0.0, true).max(1.0).help("denominator epsilon");
-  Schema sgd = optim_common();
-  sgd.add_number("momentum", 0.9).range(0.0, 0.999999).help("momentum factor");
-  sgd.add_bool("nesterov", false).help("Nesterov momentum");
-  return fixed_types({{"adamw", adamw}, {"sgd", sgd}});
-}
 
 TypeCatalog schedule_types() {
   auto base = [] {
@@ -39,14 +23,6 @@ TypeCatalog schedule_types() {
   Schema wsd = cosine;
   wsd.add_number("decay_fraction", 0.2).range(0.0, 1.0).help("fraction of the steps spent decaying at the end");
   return fixed_types({{"constant", constant}, {"cosine", cosine}, {"linear", linear}, {"wsd", wsd}});
-}
-
-TypeCatalog data_types() {
-  Schema s;
-  s.add_string("path").required().help("corpus file or folder (relative to the working directory)");
-  s.add_number("val_fraction", 0.05).range(0.0, 0.5).help("last part of the corpus held out for validation");
-  s.add_number("test_fraction", 0.0).range(0.0, 0.5).help("held out after the validation part");
-  return fixed_types({{"bytes", s}, {"chars", s}});
 }
 
 Schema train_schema() {
@@ -85,11 +61,13 @@ Schema recipe_schema() {
   Schema root;
   root.add_int("seed", 1).range(0, int64_t(1) << 62).help("seed of initialisation, data order and dropout");
   root.add_choice("device", {"cpu", "cuda"}, "cpu").help("where to train");
-  root.add_polymorphic("model", ModelRegistry::instance().catalog(), "gpt").help("the network");
-  root.add_polymorphic("param", param_types(), "sp").help("parameterization: init and multipliers");
-  root.add_polymorphic("optim", optim_types(), "adamw").help("optimizer");
+  root.add_polymorphic("model", ModelRegistry::instance().catalog(), ModelRegistry::kDefaultType).help("the network");
+  root.add_polymorphic("param", ParameterizationRegistry::instance().catalog(), ParameterizationRegistry::kDefaultType)
+      .help("parameterization: init and multipliers");
+  root.add_polymorphic("optim", OptimizerRegistry::instance().catalog(), OptimizerRegistry::kDefaultType)
+      .help("optimizer");
   root.add_polymorphic("schedule", schedule_types(), "cosine").help("learning-rate schedule");
-  root.add_polymorphic("data", data_types()).required().help("training corpus");
+  root.add_polymorphic("data", DatasetRegistry::instance().catalog()).required().help("the training data");
   root.add_section("train", train_schema()).help("the step loop");
   root.add_section("eval", eval_schema()).help("weft eval: layer pruning (LayerDrop)");
   root.add_check([](const ResolvedView& v, Reporter& r) {
@@ -99,13 +77,11 @@ Schema recipe_schema() {
       r.error("schedule.warmup", "warm-up of " + std::to_string(s.get<int64_t>("warmup")) +
                                      " steps is longer than train.steps " + std::to_string(steps));
     // The µP/CompleteP learning-rate, decay and ε multipliers are Adam's (variants.md §7).
-    const std::string param = v.get<std::string>("param.type");
-    if (param != "sp" && v.get<std::string>("optim.type") != "adamw")
-      r.error("param.type", "'" + param + "' scales AdamW's learning rate, weight decay and epsilon per group; "
-                            "its table does not hold for optim.type '" + v.get<std::string>("optim.type") +
-                            "' (use adamw or param.type sp)");
-    if (v.get<double>("data.val_fraction") + v.get<double>("data.test_fraction") >= 0.9)
-      r.error("data.val_fraction", "val_fraction + test_fraction leave less than 10% of the corpus for training");
+    const std::string param = v.get<std::string>("param.type"), optim = v.get<std::string>("optim.type");
+    const std::string needed = ParameterizationRegistry::instance().required_optimizer(param);
+    if (!needed.empty() && optim != needed)
+      r.error("param.type", "'" + param + "' scales " + needed + "'s hyper-parameters per group; its table does not "
+                            "hold for optim.type '" + optim + "' (use " + needed + " or another param.type)");
   });
   return root;
 }

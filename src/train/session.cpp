@@ -6,8 +6,7 @@
 
 #include "weft/backend/dispatch.h"
 #include "weft/checkpoint/checkpoint.h"
-#include "weft/optim/adamw.h"
-#include "weft/optim/sgd.h"
+#include "weft/optim/registry.h"
 
 namespace weft {
 
@@ -16,24 +15,6 @@ namespace {
 void apply_threads(const Recipe& r) {
   const int64_t t = r.get<int64_t>("train.threads");
   if (t > 0) set_cpu_num_threads(static_cast<int>(t));
-}
-
-std::unique_ptr<Optimizer> build_optimizer(const ResolvedView& o, LanguageModel& model) {
-  const std::string type = o.get<std::string>("type");
-  if (type == "adamw") {
-    AdamWOptions a;
-    auto betas = o.get<std::vector<double>>("betas");
-    a.beta1 = betas[0];
-    a.beta2 = betas[1];
-    a.eps = o.get<double>("eps");
-    a.weight_decay = o.get<double>("weight_decay");
-    return std::make_unique<AdamW>(model.named_parameters(), a);
-  }
-  SGDOptions s;
-  s.momentum = o.get<double>("momentum");
-  s.nesterov = o.get<bool>("nesterov");
-  s.weight_decay = o.get<double>("weight_decay");
-  return std::make_unique<SGD>(model.named_parameters(), s);
 }
 
 ScheduleOptions build_schedule(const Recipe& r) {
@@ -55,20 +36,19 @@ Session build_session(Recipe recipe, bool for_training) {
              "device '", recipe.get<std::string>("device"),
              "' is not available in this build (only cpu; the CUDA backend is a later stage)");
   Session s;
-  ResolvedView d = recipe.view().at("data");
-  s.corpus = std::make_shared<TextCorpus>(TextCorpus::load(d.get<std::string>("path"), d.get<std::string>("type"),
-                                                           d.get<double>("val_fraction"),
-                                                           d.get<double>("test_fraction")));
-  s.model = build_model(recipe.view(), s.corpus->vocab_size());
+  s.data = build_dataset(recipe.view().at("data"));
+  s.data_description = s.data->description();
+  s.model = build_model(recipe.view(), s.data_description);
+  s.data->check_usable(recipe.get<int64_t>("train.batch"), s.model->context_length());
   s.schedule = build_schedule(recipe);
   s.base_lr = recipe.get<double>("optim.lr");
   s.clip = recipe.get<double>("optim.clip");
-  if (for_training) s.optimizer = build_optimizer(recipe.view().at("optim"), *s.model);
+  if (for_training) s.optimizer = build_optimizer(recipe.view().at("optim"), s.model->named_parameters());
   s.recipe = std::move(recipe);
   return s;
 }
 
-void load_model_weights(LanguageModel& model, const std::vector<std::pair<std::string, Tensor>>& tensors) {
+void load_model_weights(Model& model, const std::vector<std::pair<std::string, Tensor>>& tensors) {
   auto params = model.named_parameters();
   WEFT_CHECK(params.size() == tensors.size(), CheckpointError, "model.safetensors holds ", tensors.size(),
              " tensors but the model has ", params.size(), " parameters");
@@ -93,10 +73,8 @@ Session session_from_checkpoint(const std::filesystem::path& step_dir, const Rec
   apply_threads(recipe);
   CheckpointContents c = load_checkpoint(step_dir);
   Session s;
-  WEFT_CHECK(c.state.contains("vocab"), CheckpointError, (step_dir / "state.json").string(),
-             ": no 'vocab' entry");
-  s.corpus = std::make_shared<TextCorpus>(TextCorpus::from_vocab_json(c.state["vocab"]));
-  s.model = build_model(recipe.view(), s.corpus->vocab_size());
+  s.data_description = data_description_of(c.state, (step_dir / "state.json").string());
+  s.model = build_model(recipe.view(), s.data_description);
   load_model_weights(*s.model, c.model);
   s.recipe = recipe;
   return s;

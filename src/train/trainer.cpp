@@ -11,7 +11,6 @@
 #include "weft/autograd/grad_mode.h"
 #include "weft/backend/dispatch.h"
 #include "weft/checkpoint/checkpoint.h"
-#include "weft/data/eval_batches.h"
 #include "weft/ops/ops.h"
 #include "weft/optim/clip.h"
 #include "weft/train/recipe_schema.h"
@@ -61,49 +60,29 @@ std::string format_eta(double seconds) {
 
 }  // namespace
 
-double EvalResult::ppl() const { return std::exp(loss); }
-double EvalResult::bits_per_token() const { return loss / std::log(2.0); }
-
-EvalResult evaluate(LanguageModel& model, const TextCorpus& corpus, Split split, int64_t batch, int64_t seq_len,
-                    int64_t max_batches) {
-  NoGradGuard no_grad;
-  const bool was_training = model.is_training();
-  model.eval();
-  EvalBatches batches(corpus, split, batch, seq_len);
-  const int64_t n = max_batches > 0 ? std::min(max_batches, batches.size()) : batches.size();
-  double total = 0;
-  int64_t count = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    Batch b = batches[i];
-    const int64_t k = b.y.numel();
-    total += model.loss(b.x, b.y).item() * static_cast<double>(k);
-    count += k;
-  }
-  model.train(was_training);
-  EvalResult r;
-  r.tokens = count;
-  r.loss = count ? total / static_cast<double>(count) : 0.0;
-  return r;
-}
-
 Trainer::Trainer(Session s, fs::path run_dir)
     : s_(std::move(s)), run_dir_(std::move(run_dir)), metrics_(run_dir_ / "metrics.jsonl") {
   const Recipe& r = s_.recipe;
+  WEFT_CHECK(s_.data && s_.optimizer, Error, "trainer: the session must be built for training (build_session)");
   total_steps_ = r.get<int64_t>("train.steps");
-  sampler_ = std::make_unique<BatchSampler>(*s_.corpus, Split::train, r.get<int64_t>("train.batch"),
-                                            s_.model->context_length(), r.get<uint64_t>("seed"));
-  s_.corpus->require_split_length(Split::val, 1);
+  accum_ = r.get<int64_t>("train.grad_accum");
+  sampler_ = s_.data->train_sampler(r.get<int64_t>("train.batch"), s_.model->context_length(), r.get<uint64_t>("seed"));
+  evaluator_ = evaluator_for(*s_.data);
+  params_ = s_.model->named_parameters();
 }
 
 Trainer Trainer::start(Session s, const fs::path& run_dir) {
   WEFT_CHECK(!fs::exists(run_dir / "recipe.yaml"), Error, "run folder ", run_dir.string(),
              " already holds a run (use `weft resume ", run_dir.string(), "` or another --run-dir)");
+  Trainer t(std::move(s), run_dir);
   fs::create_directories(run_dir);
-  write_resolved(s.recipe, run_dir / "recipe.yaml");
+  write_resolved(t.s_.recipe, run_dir / "recipe.yaml");
   std::error_code ec;
   fs::remove(run_dir / "metrics.jsonl", ec);
-  return Trainer(std::move(s), run_dir);
+  return t;
 }
+
+Trainer Trainer::detached(Session s) { return Trainer(std::move(s), fs::path()); }
 
 Trainer Trainer::resume(const fs::path& run_dir, const std::string& from, std::optional<int64_t> total_steps) {
   const fs::path recipe_file = run_dir / "recipe.yaml";
@@ -114,6 +93,10 @@ Trainer Trainer::resume(const fs::path& run_dir, const std::string& from, std::o
   if (total_steps) sets.push_back("train.steps=" + std::to_string(*total_steps));
   Recipe recipe = load_and_validate_recipe(recipe_file, sets);
   Session s = build_session(std::move(recipe), true);
+  const std::string state_file = (step_dir / "state.json").string();
+  if (data_description_of(c.state, state_file) != s.data_description)
+    throw DataError("the data of " + recipe_file.string() + " no longer matches what " + state_file +
+                    " was trained on (its data description differs)");
   load_model_weights(*s.model, c.model);
   s.optimizer->load_state_tensors(c.optim);
   const nlohmann::json& st = c.state;
@@ -144,7 +127,7 @@ nlohmann::json Trainer::state_json() const {
           {"dropout_rng", {{"seed", d.seed}, {"offset", d.offset}}},
           {"optimizer", s_.optimizer->state_json()},
           {"recipe_hash", recipe_hash(s_.recipe)},
-          {"vocab", s_.corpus->vocab_json()},
+          {"data", s_.data_description},
           {"threads", cpu_num_threads()}};
 }
 
@@ -157,25 +140,47 @@ void Trainer::save_checkpoint() {
 }
 
 void Trainer::run_eval(bool final) {
-  const int64_t max_batches = final ? 0 : s_.recipe.get<int64_t>("train.eval_batches");
-  EvalResult e = evaluate(*s_.model, *s_.corpus, Split::val, s_.recipe.get<int64_t>("train.batch"),
-                          s_.model->context_length(), max_batches);
-  nlohmann::json rec = {{"step", step_},
-                        {"kind", "eval"},
-                        {"split", "val"},
-                        {"loss", round_trip(e.loss)},
-                        {"ppl", round_trip(e.ppl())},
-                        {"tokens", tokens_},
-                        {"eval_tokens", e.tokens},
-                        {"elapsed_s", round_trip(elapsed_s_)}};
-  if (s_.corpus->kind() == "bytes") rec["bpb"] = round_trip(e.bits_per_token());
+  EvalRequest req;
+  req.split = Split::val;
+  req.batch = s_.recipe.get<int64_t>("train.batch");
+  req.max_batches = final ? 0 : s_.recipe.get<int64_t>("train.eval_batches");
+  EvalReport e = evaluator_->evaluate(*s_.model, *s_.data, req);
+  nlohmann::json rec = {{"step", step_}, {"kind", "eval"}, {"split", "val"}};
+  for (auto& [k, v] : e.metrics.items()) rec[k] = v.is_number_float() ? nlohmann::json(round_trip(v.get<double>())) : v;
+  rec["tokens"] = tokens_;
+  rec["eval_tokens"] = e.units;
+  rec["elapsed_s"] = round_trip(elapsed_s_);
   metrics_.append(rec);
   write_loss_svg(metrics_.read_all(), run_dir_ / "loss.svg", "weft: " + run_dir_.filename().string());
-  char bpb[48] = "";
-  if (s_.corpus->kind() == "bytes") std::snprintf(bpb, sizeof bpb, ", %.4f bits/byte", e.bits_per_token());
-  std::printf("%seval step %lld: val loss %.4f, ppl %.2f%s\n", isatty(STDOUT_FILENO) ? "\n" : "",
-              (long long)step_, e.loss, e.ppl(), bpb);
+  std::printf("%seval step %lld: val %s\n", isatty(STDOUT_FILENO) ? "\n" : "", (long long)step_, e.text.c_str());
   std::fflush(stdout);
+}
+
+StepResult Trainer::step_once(ActivationProbe* probe) {
+  StepResult r;
+  r.lr = schedule_lr(s_.base_lr, step_, s_.schedule);
+  s_.model->set_step(step_);  // LayerDrop's draws are keyed by the step (variants.md §9)
+  double loss_sum = 0;
+  for (int64_t m = 0; m < accum_; ++m) {
+    Batch b = sampler_->next();
+    if (m == 0 && probe) s_.model->set_activation_probe(probe);
+    Tensor loss = s_.model->loss(b);
+    s_.model->set_activation_probe(nullptr);
+    loss_sum += loss.item();
+    (accum_ > 1 ? mul(loss, 1.0 / static_cast<double>(accum_)) : loss).backward();
+    r.units += b.units;
+  }
+  r.loss = loss_sum / static_cast<double>(accum_);
+  r.grad_norm = clip_grad_norm(params_, s_.clip);
+  if (!std::isfinite(r.loss) || !std::isfinite(r.grad_norm))
+    throw TrainingDiverged("training diverged at step " + std::to_string(step_ + 1) + ": loss " +
+                           std::to_string(r.loss) + ", gradient norm " + std::to_string(r.grad_norm) +
+                           " (the last good checkpoint is kept; lower optim.lr or raise schedule.warmup)");
+  s_.optimizer->step(r.lr);
+  s_.optimizer->zero_grad();
+  ++step_;
+  tokens_ += r.units;
+  return r;
 }
 
 void Trainer::log_activations(const std::filesystem::path& file) {
@@ -187,12 +192,10 @@ int Trainer::run(std::optional<int64_t> until) {
   SignalScope signals;
   const Recipe& r = s_.recipe;
   const int64_t stop_at = until ? std::min(*until, total_steps_) : total_steps_;
-  const int64_t accum = r.get<int64_t>("train.grad_accum");
   const int64_t log_every = r.get<int64_t>("train.log_every");
   const int64_t eval_every = r.get<int64_t>("train.eval_every");
   const int64_t ckpt_every = r.get<int64_t>("train.ckpt_every");
   const bool tty = isatty(STDOUT_FILENO);
-  auto params = s_.model->named_parameters();
   s_.model->train();
   if (step_ >= stop_at) {
     std::printf("nothing to do: the run is at step %lld of %lld\n", (long long)step_, (long long)stop_at);
@@ -204,29 +207,10 @@ int Trainer::run(std::optional<int64_t> until) {
   auto window_start = Clock::now();
   int64_t window_tokens = 0;
   while (step_ < stop_at) {
-    const double lr = schedule_lr(s_.base_lr, step_, s_.schedule);
-    s_.model->set_step(step_);  // LayerDrop's draws are keyed by the step (variants.md §9)
-    double loss_sum = 0;
     ActivationProbe probe;
-    for (int64_t m = 0; m < accum; ++m) {
-      Batch b = sampler_->next();
-      if (m == 0 && activation_log_) s_.model->set_activation_probe(&probe);
-      Tensor loss = s_.model->loss(b.x, b.y);
-      s_.model->set_activation_probe(nullptr);
-      loss_sum += loss.item();
-      (accum > 1 ? mul(loss, 1.0 / static_cast<double>(accum)) : loss).backward();
-      window_tokens += b.y.numel();
-      tokens_ += b.y.numel();
-    }
-    const double loss_v = loss_sum / static_cast<double>(accum);
-    const double gnorm = clip_grad_norm(params, s_.clip);
-    if (!std::isfinite(loss_v) || !std::isfinite(gnorm))
-      throw TrainingDiverged("training diverged at step " + std::to_string(step_ + 1) + ": loss " +
-                             std::to_string(loss_v) + ", gradient norm " + std::to_string(gnorm) +
-                             " (the last good checkpoint is kept; lower optim.lr or raise schedule.warmup)");
-    s_.optimizer->step(lr);
-    s_.optimizer->zero_grad();
-    ++step_;
+    const StepResult sr = step_once(activation_log_ ? &probe : nullptr);
+    const double loss_v = sr.loss, gnorm = sr.grad_norm, lr = sr.lr;
+    window_tokens += sr.units;
     if (activation_log_) {
       nlohmann::ordered_json line = {{"step", step_}};
       for (const auto& [name, v] : probe.values()) line[name] = round_trip(v);

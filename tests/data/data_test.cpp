@@ -166,24 +166,24 @@ TEST_SUITE("data") {
     BatchSampler s(c, Split::train, B, T, 42);
     for (int64_t cursor = 0; cursor < 3; ++cursor) {
       Batch bt = s.next();
-      CHECK(bt.x.dtype() == DType::i64);
-      CHECK(bt.x.shape() == Shape{B, T});
-      CHECK(bt.y.shape() == Shape{B, T});
+      CHECK(bt.at("ids").dtype() == DType::i64);
+      CHECK(bt.at("ids").shape() == Shape{B, T});
+      CHECK(bt.at("targets").shape() == Shape{B, T});
       for (int64_t b = 0; b < B; ++b) {
         const double u = philox_uniform({42, 0}, static_cast<uint64_t>(cursor * B + b));
         const auto range = static_cast<int64_t>(tok.size()) - T;
         const int64_t start = std::min(static_cast<int64_t>(std::floor(u * static_cast<double>(range))), range - 1);
         const std::vector<int64_t> want_x(tok.begin() + start, tok.begin() + start + T);
         const std::vector<int64_t> want_y(tok.begin() + start + 1, tok.begin() + start + T + 1);
-        CHECK(row(bt.x, b) == want_x);
-        CHECK(row(bt.y, b) == want_y);
+        CHECK(row(bt.at("ids"), b) == want_x);
+        CHECK(row(bt.at("targets"), b) == want_y);
       }
     }
     CHECK(s.cursor() == 3);
     BatchSampler same(c, Split::train, B, T, 42), other(c, Split::train, B, T, 43);
     Batch b0 = same.next();
-    CHECK(test::bitwise_equal(b0.x, s.batch_at(0).x));
-    CHECK_FALSE(test::bitwise_equal(b0.x, other.next().x));
+    CHECK(test::bitwise_equal(b0.at("ids"), s.batch_at(0).at("ids")));
+    CHECK_FALSE(test::bitwise_equal(b0.at("ids"), other.next().at("ids")));
     CHECK_THROWS_AS(BatchSampler(c, Split::train, 0, T, 1), ValueError);
   }
 
@@ -200,8 +200,8 @@ TEST_SUITE("data") {
     CHECK(b.cursor() == 5);
     CHECK(b.seed() == 1234);
     Batch na = a.next(), nb = b.next();
-    CHECK(test::bitwise_equal(na.x, nb.x));
-    CHECK(test::bitwise_equal(na.y, nb.y));
+    CHECK(test::bitwise_equal(na.at("ids"), nb.at("ids")));
+    CHECK(test::bitwise_equal(na.at("targets"), nb.at("targets")));
 
     BatchSampler val(c, Split::val, 3, 8, 1);
     CHECK_THROWS_WITH_AS(val.load_state(saved), doctest::Contains("'train'"), CheckpointError);
@@ -230,14 +230,14 @@ TEST_SUITE("data") {
         int64_t targets = 0;
         for (int64_t i = 0; i < eb.size(); ++i) {
           Batch bt = eb[i];
-          CHECK(bt.x.shape() == bt.y.shape());
-          CHECK(bt.x.size(0) <= B);
-          CHECK(bt.x.size(1) <= T);
-          if (bt.x.size(1) < T) CHECK(i == eb.size() - 1);  // only the last window is shortened
-          auto x = bt.x.to_vector<int64_t>(), y = bt.y.to_vector<int64_t>();
+          CHECK(bt.at("ids").shape() == bt.at("targets").shape());
+          CHECK(bt.at("ids").size(0) <= B);
+          CHECK(bt.at("ids").size(1) <= T);
+          if (bt.at("ids").size(1) < T) CHECK(i == eb.size() - 1);  // only the last window is shortened
+          auto x = bt.at("ids").to_vector<int64_t>(), y = bt.at("targets").to_vector<int64_t>();
           xs.insert(xs.end(), x.begin(), x.end());
           ys.insert(ys.end(), y.begin(), y.end());
-          targets += bt.y.numel();
+          targets += bt.at("targets").numel();
         }
         CHECK(targets == n - 1);
         CHECK(eb.num_targets() == n - 1);

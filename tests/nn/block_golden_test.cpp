@@ -31,7 +31,7 @@ TEST_SUITE("nn_blocks") {
       Recipe r = recipe_from_model("d_model: " + c["d_model"].dump() + ", n_heads: " + c["n_heads"].dump() +
                                    ", n_layers: " + c["n_layers"].dump() + ", seq_len: " + c["seq_len"].dump() +
                                    ", block: {type: " + kind + "}");
-      auto model = build_model(r.view(), V);
+      auto model = build_language_model(r.view(), V);
       auto params = model->named_parameters();
       REQUIRE(params.size() == gk["param_order"].size());
       for (size_t k = 0; k < params.size(); ++k) {

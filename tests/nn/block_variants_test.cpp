@@ -122,7 +122,7 @@ TEST_SUITE("nn_blocks") {
     CHECK(mag->block->parameter("mlp.inner_norm.weight").tensor.shape() == Shape{64});
     CHECK(mag->block->parameter("mlp.inner_norm.bias").tensor.shape() == Shape{64});
     Recipe r = recipe_from_model("d_model: 16, n_heads: 2, n_layers: 2, seq_len: 8, block: {type: magneto}");
-    auto model = build_model(r.view(), 256);
+    auto model = build_language_model(r.view(), 256);
     int final_norms = 0;
     for (auto& n : names_of(*model)) final_norms += n.rfind("ln_f.", 0) == 0;
     CHECK(final_norms == 2);  // ln_f.weight, ln_f.bias
@@ -223,7 +223,7 @@ TEST_SUITE("nn_blocks") {
   TEST_CASE("post-norm stacks have no final norm; pre-norm stacks have one") {
     auto has_final_norm = [](const std::string& block) {
       Recipe r = recipe_from_model("d_model: 16, n_heads: 2, n_layers: 2, seq_len: 8, block: {" + block + "}");
-      auto model = build_model(r.view(), 256);
+      auto model = build_language_model(r.view(), 256);
       bool has = false;
       for (auto& n : names_of(*model)) has = has || n.rfind("ln_f.", 0) == 0;
       return has;

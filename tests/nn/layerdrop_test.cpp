@@ -20,7 +20,7 @@ namespace {
 std::shared_ptr<LanguageModel> model(const std::string& block, const std::string& extra = "", int64_t layers = 4) {
   Recipe r = recipe_from_model("d_model: 16, n_heads: 2, n_layers: " + std::to_string(layers) + ", seq_len: 8, " +
                                extra + "block: {" + block + "}");
-  return build_model(r.view(), 256);
+  return build_language_model(r.view(), 256);
 }
 
 Tensor ids(uint64_t seed = 1) {

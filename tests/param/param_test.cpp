@@ -46,7 +46,7 @@ Recipe recipe_with(const std::string& param, int64_t d_model, int64_t n_layers, 
 }
 
 std::shared_ptr<LanguageModel> model_for(const std::string& param, int64_t d_model, int64_t n_layers) {
-  return build_model(recipe_with(param, d_model, n_layers).view(), 256);
+  return build_language_model(recipe_with(param, d_model, n_layers).view(), 256);
 }
 
 double empirical_std(const Tensor& t) {

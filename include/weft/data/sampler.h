@@ -15,11 +15,12 @@
 #include <nlohmann/json.hpp>
 
 #include "weft/data/batch.h"
+#include "weft/data/dataset.h"
 #include "weft/data/text_dataset.h"
 
 namespace weft {
 
-class BatchSampler {
+class BatchSampler : public Sampler {
  public:
   // Keeps a reference to `corpus`, which must outlive the sampler. Throws
   // ValueError unless batch ≥ 1 and seq_len ≥ 1, and DataError (require_split_length)
@@ -27,16 +28,16 @@ class BatchSampler {
   BatchSampler(const TextCorpus& corpus, Split split, int64_t batch, int64_t seq_len, uint64_t seed);
 
   // The batch at the cursor; then cursor += 1.
-  Batch next();
+  Batch next() override;
   // The batch of draw number `cursor`, without moving the cursor.
   Batch batch_at(int64_t cursor) const;
 
   // {"cursor": c, "seed": s, "split": "train", "batch": B, "seq_len": T}
-  nlohmann::json state() const;
+  nlohmann::json state() const override;
   // Restores cursor and seed. Throws CheckpointError naming the key when a key is
   // missing or malformed, or when split, batch or seq_len differ from this sampler's
   // (the cursor would then address different windows).
-  void load_state(const nlohmann::json& j);
+  void load_state(const nlohmann::json& j) override;
 
   int64_t cursor() const { return cursor_; }
   uint64_t seed() const { return seed_; }

@@ -67,4 +67,8 @@ class TextCorpus {
   std::vector<int32_t> train_, val_, test_;
 };
 
+// What a text model needs from the data (Dataset::description of bytes/chars):
+// {"type": "bytes"|"chars", "vocab": vocab.to_json(), "vocab_size": N}.
+nlohmann::json text_data_description(const TextVocab& vocab);
+
 }  // namespace weft

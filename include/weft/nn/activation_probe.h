@@ -2,7 +2,7 @@
 // forward pass, for coordinate checks (variants.md §7, Procedure (a): "log mean
 // |·| of the embedding output, each block's output and the logits per step").
 //
-// A LanguageModel given a probe (set_activation_probe) records, in forward
+// A Model given a probe (set_activation_probe) records, in forward
 // order, "embed" (the scaled embedding output), "blocks.<i>" (each block's
 // output, i.e. the residual stream after it) and "logits". Without a probe the
 // forward does no extra work. `weft train --activations FILE` writes one JSON

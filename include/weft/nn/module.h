@@ -14,6 +14,8 @@
 
 namespace weft {
 
+class Parameterization;
+
 class Module {
  public:
   virtual ~Module() = default;
@@ -35,6 +37,11 @@ class Module {
   void zero_grad();
 
   const std::vector<std::pair<std::string, std::shared_ptr<Module>>>& children() const { return children_; }
+
+  // A module whose subtree was built with a parameterization of its own (a
+  // BlockStack of another width/depth than the model) returns it; the
+  // optimizer multipliers of its parameters then come from it.
+  virtual const Parameterization* scope_parameterization() const { return nullptr; }
 
  protected:
   // Registers a leaf tensor (made to require grad) under `name`; returns its slot.

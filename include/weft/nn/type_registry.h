@@ -1,6 +1,6 @@
 // defines: TypeRegistry<Factory> — the one implementation behind every registry
 // that maps a recipe's `type:` string to a factory plus its option schema
-// (layers: nn/registry.h; models: nn/language_model.h).
+// (layers: nn/registry.h; models: nn/model.h; data: data/dataset.h; ...).
 #pragma once
 
 #include <map>

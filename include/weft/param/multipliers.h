@@ -22,13 +22,17 @@ struct PlacedParameter {
   std::string name;  // dotted, as in named_parameters()
   Parameter* param = nullptr;
   InitRequest request;  // role, and outside_blocks when no Block encloses it
+  // The parameterization of the innermost module above it that has its own
+  // (a BlockStack: Module::scope_parameterization); null = the model's.
+  const Parameterization* scope = nullptr;
 };
 
 // Every parameter of `root`, in named_parameters() order; a parameter is inside
 // a block when some module on its path is a Block (nn/block.h).
 std::vector<PlacedParameter> placed_parameters(Module& root);
 
-// Sets lr_mult, wd_mult and eps_mult of every parameter of `root` from `p`.
+// Sets lr_mult, wd_mult and eps_mult of every parameter of `root` from its
+// scope's parameterization, else from `p` (the model's).
 void assign_multipliers(Module& root, const Parameterization& p);
 
 }  // namespace weft

@@ -1,13 +1,17 @@
-// defines: Session — everything a validated recipe builds (corpus, model,
+// defines: Session — everything a validated recipe builds (dataset, model,
 // optimizer, schedule), shared by train, resume, eval, generate, inspect, bench.
+// Nothing here names a model, dataset or optimizer type: each comes from its
+// registry (nn/model.h, data/dataset.h, optim/registry.h).
 #pragma once
 
 #include <memory>
 #include <optional>
 
+#include <nlohmann/json.hpp>
+
 #include "weft/config/recipe.h"
-#include "weft/data/text_dataset.h"
-#include "weft/nn/language_model.h"
+#include "weft/data/dataset.h"
+#include "weft/nn/model.h"
 #include "weft/optim/optimizer.h"
 #include "weft/optim/schedule.h"
 
@@ -15,20 +19,22 @@ namespace weft {
 
 struct Session {
   Recipe recipe;
-  std::shared_ptr<TextCorpus> corpus;
-  std::shared_ptr<LanguageModel> model;
+  std::shared_ptr<Dataset> data;  // null when built from a checkpoint
+  nlohmann::json data_description;
+  std::shared_ptr<Model> model;
   std::unique_ptr<Optimizer> optimizer;  // only when built for training
   ScheduleOptions schedule;
   double base_lr = 0;
   double clip = 0;
 };
 
-// Loads the corpus (DataError → exit 3), builds the model (and, with
-// `for_training`, the optimizer) from a validated recipe. Applies train.threads.
+// Loads the data (DataError → exit 3), builds the model (and, with
+// `for_training`, the optimizer) from a validated recipe, and checks that the
+// data can feed it. Applies train.threads.
 Session build_session(Recipe recipe, bool for_training);
 
-// A session for a checkpoint: the model from the run's recipe.yaml and the
-// vocabulary stored in the checkpoint, weights loaded; no corpus read needed.
+// A session for a checkpoint: the model from the run's recipe.yaml and the data
+// description stored in the checkpoint, weights loaded; the data is not read.
 Session session_from_checkpoint(const std::filesystem::path& step_dir, const Recipe& recipe);
 
 // The run folder a checkpoint folder belongs to (…/RUN/checkpoints/step_N → RUN).
@@ -36,6 +42,6 @@ std::filesystem::path run_dir_of(const std::filesystem::path& step_dir);
 
 // Copies named tensors into the model's parameters; names and shapes must match
 // exactly (CheckpointError naming the tensor otherwise).
-void load_model_weights(LanguageModel& model, const std::vector<std::pair<std::string, Tensor>>& tensors);
+void load_model_weights(Model& model, const std::vector<std::pair<std::string, Tensor>>& tensors);
 
 }  // namespace weft

@@ -8,29 +8,29 @@
 #include <memory>
 #include <optional>
 
-#include "weft/data/sampler.h"
+#include "weft/data/dataset.h"
+#include "weft/data/evaluator.h"
 #include "weft/train/metrics.h"
 #include "weft/train/session.h"
 
 namespace weft {
 
-struct EvalResult {
-  double loss = 0;       // mean nats per token
-  int64_t tokens = 0;    // targets scored
-  double ppl() const;
-  double bits_per_token() const;
+// What one optimizer step did.
+struct StepResult {
+  double loss = 0;       // mean over the step's micro-batches
+  double grad_norm = 0;  // before clipping
+  double lr = 0;
+  int64_t units = 0;     // training units (tokens, timesteps) consumed
 };
-
-// Mean next-token loss over a split (the whole split, or the first
-// `max_batches` windows), deterministic, without gradients.
-EvalResult evaluate(LanguageModel& model, const TextCorpus& corpus, Split split, int64_t batch, int64_t seq_len,
-                    int64_t max_batches = 0);
 
 class Trainer {
  public:
   // A new run: writes RUN_DIR/recipe.yaml. Throws when RUN_DIR already holds a run
-  // (the CLI reports a finished run instead of overwriting it).
+  // (the CLI reports a finished run instead of overwriting it). The folder is
+  // created only after the sampler and evaluator are built.
   static Trainer start(Session s, const std::filesystem::path& run_dir);
+  // A trainer tied to no run folder (`weft bench`): step() only.
+  static Trainer detached(Session s);
   // Continues RUN_DIR from its LATEST checkpoint (or `from`).
   static Trainer resume(const std::filesystem::path& run_dir, const std::string& from = "",
                         std::optional<int64_t> total_steps = std::nullopt);
@@ -40,6 +40,13 @@ class Trainer {
   // checkpoint). A non-finite loss throws TrainingDiverged naming the step.
   int run(std::optional<int64_t> until = std::nullopt);
 
+  // One optimizer step, exactly as run() takes it: the schedule's lr, set_step,
+  // grad_accum micro-batches (loss scaled by 1/grad_accum), global-norm
+  // clipping, the divergence check (TrainingDiverged naming the step, before
+  // the update), the update, zero_grad; then step() += 1. `probe` records the
+  // first micro-batch's activations.
+  StepResult step_once(ActivationProbe* probe = nullptr);
+
   // From now on, appends one JSON line per step to `file` (truncated first):
   // {"step": s, "embed": v, "blocks.0": v, ..., "logits": v}, the mean |x| of
   // each activation in step s's first micro-batch forward (nn/activation_probe.h;
@@ -48,7 +55,7 @@ class Trainer {
 
   int64_t step() const { return step_; }
   int64_t total_steps() const { return total_steps_; }
-  LanguageModel& model() { return *s_.model; }
+  Model& model() { return *s_.model; }
 
  private:
   Trainer(Session s, std::filesystem::path run_dir);
@@ -58,7 +65,10 @@ class Trainer {
 
   Session s_;
   std::filesystem::path run_dir_;
-  std::unique_ptr<BatchSampler> sampler_;
+  std::unique_ptr<Sampler> sampler_;
+  std::unique_ptr<Evaluator> evaluator_;
+  NamedParameters params_;
+  int64_t accum_ = 1;
   MetricsLog metrics_;
   std::unique_ptr<std::ofstream> activation_log_;
   int64_t step_ = 0, tokens_ = 0, total_steps_ = 0;

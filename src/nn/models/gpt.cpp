@@ -4,49 +4,31 @@
 #include "weft/nn/attention_registry.h"
 #include "weft/nn/blocks/pre_ln.h"
 #include "weft/nn/layerdrop.h"
+#include "weft/param/registry.h"
 #include "weft/nn/registry.h"
 #include "weft/ops/ops.h"
 
 namespace weft {
 
-namespace {
-// Holds the blocks under the name "blocks" so parameters read blocks.3.attn...
-class BlockList : public Module {
- public:
-  void add(int64_t i, std::shared_ptr<Block> b) { register_module(std::to_string(i), std::move(b)); }
-};
-}  // namespace
-
 GPT::GPT(const GPTConfig& cfg, std::shared_ptr<Parameterization> param, const BlockBuilder& build_block,
-         uint64_t init_seed)
-    : cfg_(cfg), param_(std::move(param)), dropout_gen_(init_seed ^ 0x9E3779B97F4A7C15ull), seed_(init_seed) {
+         uint64_t init_seed, std::string block_type)
+    : cfg_(cfg), param_(std::move(param)), dropout_gen_(init_seed ^ 0x9E3779B97F4A7C15ull) {
   WEFT_CHECK(cfg.n_heads >= 1 && cfg.d_model % cfg.n_heads == 0, ShapeError, "gpt: n_heads ", cfg.n_heads,
              " does not divide d_model ", cfg.d_model);
   Generator init(init_seed);
   tok_ = register_module("tok_emb", std::make_shared<Embedding>(cfg.vocab, cfg.d_model, *param_, init));
   pos_ = register_module("pos_emb", std::make_shared<Embedding>(cfg.seq_len, cfg.d_model, *param_, init));
-  auto list = register_module("blocks", std::make_shared<BlockList>());
-  BlockContext ctx;
-  ctx.param = param_.get();
-  ctx.shape = {cfg.d_model, cfg.n_layers, cfg.d_model / cfg.n_heads};
-  ctx.n_heads = cfg.n_heads;
-  ctx.seq_len = cfg.seq_len;
-  ctx.init_gen = &init;
-  ctx.dropout_gen = &dropout_gen_;
-  std::vector<int64_t> layers = cfg.keep_layers;
-  if (layers.empty())
-    for (int64_t i = 0; i < cfg.n_layers; ++i) layers.push_back(i);
-  if (auto problem = kept_layers_problem(layers, cfg.n_layers)) throw ConfigError("model.keep_layers: " + *problem);
-  for (int64_t i : layers) {
-    ctx.layer_index = i;
-    auto b = build_block(ctx);
-    list->add(static_cast<int64_t>(blocks_.size()), b);
-    blocks_.push_back(b);
-    block_layer_.push_back(i);
-  }
-  pruned_.assign(blocks_.size(), false);
+  BlockStackConfig sc;
+  sc.d_model = cfg.d_model;
+  sc.n_layers = cfg.n_layers;
+  sc.n_heads = cfg.n_heads;
+  sc.seq_len = cfg.seq_len;
+  sc.layerdrop = cfg.layerdrop;
+  sc.keep_layers = cfg.keep_layers;
+  blocks_ = register_module("blocks", std::make_shared<BlockStack>(sc, param_, build_block, init, &dropout_gen_,
+                                                                   init_seed, std::move(block_type)));
   // A post-norm stack ends normalised: no final norm (variants.md §2).
-  if (!blocks_.back()->output_normalized())
+  if (!blocks_->output_normalized())
     ln_f_ = register_module("ln_f", make_norm(cfg.final_norm, cfg.d_model, 1e-5));
   if (!cfg.tie_embeddings)
     head_ = register_module("head", std::make_shared<Linear>(cfg.d_model, cfg.vocab, *param_, init,
@@ -63,28 +45,12 @@ Tensor GPT::forward(const Tensor& ids) {
   if (param_->input_mult() != 1.0) x = mul(x, param_->input_mult());
   x = dropout(x, cfg_.embed_dropout, is_training(), &dropout_gen_);
   if (probe_) probe_->record("embed", x);
-  for (int64_t k = 0; k < num_blocks(); ++k) {
-    if (block_runs(k)) x = blocks_[static_cast<size_t>(k)]->forward(x);
-    if (probe_) probe_->record("blocks." + std::to_string(k), x);
-  }
+  x = blocks_->forward(x, step_, probe_);
   if (ln_f_) x = apply_norm(*ln_f_, x);
   Tensor logits = head_ ? head_->forward(x) : matmul(x, transpose(tok_->weight().tensor, 0, 1));
   if (param_->output_mult() != 1.0) logits = mul(logits, param_->output_mult());
   if (probe_) probe_->record("logits", logits);
   return logits;
-}
-
-bool GPT::block_runs(int64_t k) const {
-  if (pruned_[static_cast<size_t>(k)]) return false;
-  // LayerDrop: training only; eval runs every (unpruned) block.
-  return !is_training() || layerdrop_runs(seed_, step_, block_layer_[static_cast<size_t>(k)], cfg_.layerdrop);
-}
-
-void GPT::set_kept_blocks(const std::vector<int64_t>& keep) {
-  if (!keep.empty())
-    if (auto problem = kept_layers_problem(keep, num_blocks())) throw ConfigError("kept blocks: " + *problem);
-  pruned_.assign(blocks_.size(), !keep.empty());
-  for (int64_t k : keep) pruned_[static_cast<size_t>(k)] = false;
 }
 
 Tensor GPT::loss(const Tensor& x, const Tensor& y) { return softmax_cross_entropy(forward(x), y); }
@@ -134,11 +100,12 @@ Schema GPT::schema() {
   return s;
 }
 
-std::shared_ptr<LanguageModel> GPT::create(const ModelArgs& a) {
+std::shared_ptr<Model> GPT::create(const ModelArgs& a) {
   GPTConfig c;
-  c.vocab = a.model.has("vocab") ? a.model.get<int64_t>("vocab") : a.vocab;
-  if (c.vocab != a.vocab)
-    throw ConfigError("model.vocab is " + std::to_string(c.vocab) + " but the data has " + std::to_string(a.vocab) +
+  const int64_t data_vocab = data_int(a.data, "vocab_size", "gpt");
+  c.vocab = a.model.has("vocab") ? a.model.get<int64_t>("vocab") : data_vocab;
+  if (c.vocab != data_vocab)
+    throw ConfigError("model.vocab is " + std::to_string(c.vocab) + " but the data has " + std::to_string(data_vocab) +
                       " symbols (leave model.vocab out to take it from the data)");
   c.d_model = a.model.get<int64_t>("d_model");
   c.n_layers = a.model.get<int64_t>("n_layers");
@@ -151,9 +118,7 @@ std::shared_ptr<LanguageModel> GPT::create(const ModelArgs& a) {
   c.keep_layers = a.model.get_or<std::vector<int64_t>>("keep_layers", {});
   auto param = build_parameterization(a.param, {c.d_model, c.n_layers, c.d_model / c.n_heads});
   ResolvedView block = a.model.at("block");
-  const LayerRegistry::Entry& entry = LayerRegistry::get("block").at(block.get<std::string>("type"));
-  BlockBuilder build = [&](const BlockContext& ctx) { return entry.factory(LayerArgs{block, ctx}); };
-  return std::make_shared<GPT>(c, param, build, a.seed);
+  return std::make_shared<GPT>(c, param, registered_block_builder(block), a.seed, block.get<std::string>("type"));
 }
 
 WEFT_REGISTER_MODEL("gpt", GPT, "decoder-only LM: token + learned position embeddings, blocks, final norm, head");

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "weft/nn/block.h"
+#include "weft/nn/block_stack.h"
 #include "weft/nn/language_model.h"
 #include "weft/nn/layers/embedding.h"
 #include "weft/nn/layers/linear.h"
@@ -30,13 +31,10 @@ struct GPTConfig {
   std::vector<int64_t> keep_layers;
 };
 
-// Builds block i; given the context the model fills in.
-using BlockBuilder = std::function<std::shared_ptr<Block>(const BlockContext&)>;
-
 class GPT : public LanguageModel {
  public:
   GPT(const GPTConfig& cfg, std::shared_ptr<Parameterization> param, const BlockBuilder& build_block,
-      uint64_t init_seed);
+      uint64_t init_seed, std::string block_type = "");
   // ids [B, T] (i64, T ≤ seq_len) → logits [B, T, vocab]
   Tensor forward(const Tensor& ids) override;
   Tensor loss(const Tensor& x, const Tensor& y) override;
@@ -45,27 +43,25 @@ class GPT : public LanguageModel {
   // 6·N_params + 12·L·d·T (Kaplan et al. 2020; PaLM App. B).
   double flops_per_token() const override;
   Generator& dropout_generator() override { return dropout_gen_; }
-  int64_t num_blocks() const override { return static_cast<int64_t>(blocks_.size()); }
-  void set_kept_blocks(const std::vector<int64_t>& keep) override;
+  int64_t num_blocks() const override { return blocks_->size(); }
+  void set_kept_blocks(const std::vector<int64_t>& keep) override { blocks_->set_kept_blocks(keep); }
   // Whether block k runs in the next forward: pruning, then (in training) the
   // LayerDrop draw of the current step.
-  bool block_runs(int64_t k) const;
+  bool block_runs(int64_t k) const { return blocks_->block_runs(k, step_); }
+  std::vector<StackSummary> stacks() const override { return {blocks_->summary()}; }
   const GPTConfig& config() const { return cfg_; }
   const Parameterization& parameterization() const override { return *param_; }
 
   // Registry hooks (`model: {type: gpt, ...}`).
   static Schema schema();
-  static std::shared_ptr<LanguageModel> create(const ModelArgs& a);
+  static std::shared_ptr<Model> create(const ModelArgs& a);
 
  private:
   GPTConfig cfg_;
   std::shared_ptr<Parameterization> param_;
   Generator dropout_gen_;
   std::shared_ptr<Embedding> tok_, pos_;
-  std::vector<std::shared_ptr<Block>> blocks_;
-  std::vector<int64_t> block_layer_;  // the original layer index of each built block (LayerDrop's key)
-  std::vector<bool> pruned_;          // set_kept_blocks: blocks the forward skips
-  uint64_t seed_;
+  std::shared_ptr<BlockStack> blocks_;
   std::shared_ptr<Module> ln_f_;
   std::shared_ptr<Linear> head_;
 };
