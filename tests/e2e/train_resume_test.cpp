@@ -50,6 +50,28 @@ TEST_SUITE("e2e_train") {
     // Deterministic: the same eval twice gives the same loss.
     Result e2 = run("eval runs/a --json", s.dir);
     CHECK(nlohmann::json::parse(e2.out)["loss"] == nlohmann::json::parse(e.out)["loss"]);
+    CHECK(ej["primary"] == "bpb");
+    CHECK(ej["higher_is_better"] == false);
+
+    // A checkpoint from before data descriptions (state.json holds "vocab", not
+    // "data") still loads: the same model, the same loss.
+    fs::copy(run_dir, s.dir / "runs/legacy", fs::copy_options::recursive);
+    const fs::path state_file = s.dir / "runs/legacy/checkpoints/step_00000040/state.json";
+    auto state = nlohmann::json::parse(read_file(state_file));
+    REQUIRE(state["data"]["vocab"] == nlohmann::json({{"kind", "bytes"}, {"size", 256}}));
+    state["vocab"] = state["data"]["vocab"];
+    state.erase("data");
+    write_file(state_file, state.dump());
+    Result legacy = run("eval runs/legacy --json", s.dir);
+    INFO(legacy.out);
+    REQUIRE(legacy.code == 0);
+    CHECK(nlohmann::json::parse(legacy.out)["loss"] == nlohmann::json::parse(e.out)["loss"]);
+    // Neither: refused, naming the missing entry.
+    state.erase("vocab");
+    write_file(state_file, state.dump());
+    Result none = run("eval runs/legacy --json", s.dir);
+    CHECK(none.code == 4);
+    CHECK(none.out.find("no 'data' entry") != std::string::npos);
 
     Result g = run("generate runs/a --prompt 'the ' --tokens 20 --seed 5", s.dir);
     INFO(g.out);
