@@ -42,6 +42,14 @@ TEST_SUITE("e2e_errors") {
     for (const char* t : {"cat", "cat_avgkey"})
       expect_recipe_error(s, replace(tiny(s), "type: pre_ln", std::string("type: pre_ln, attn: {type: ") + t + "}"),
                           {"block.attn.type", "bidirectional", "cat_causal"});
+    // Every pluggable kind is a registered type: an unknown one is a recipe error
+    // naming the key and the known types, never a silent fallback.
+    expect_recipe_error(s, replace(tiny(s), "type: adamw", "type: adamm"),
+                        {"bad.yaml:9", "optim.type", "did you mean 'adamw'", "sgd"});
+    expect_recipe_error(s, tiny(s), {"param.type", "completep", "mup", "sp"}, "--set param.type=mupp");
+    expect_recipe_error(s, replace(tiny(s), "type: bytes", "type: byts"), {"bad.yaml:11", "data.type", "chars"});
+    expect_recipe_error(s, replace(tiny(s), "type: gpt", "type: gtp"), {"bad.yaml:3", "model.type", "gpt"});
+    expect_recipe_error(s, tiny(s), {"param.type", "adamw", "sgd"}, "--set param.type=completep --set optim.type=sgd");
     // CAT has no attention probabilities to drop.
     expect_recipe_error(s, replace(tiny(s), "type: pre_ln", "type: pre_ln, attn_dropout: 0.1, attn: {type: cat_causal}"),
                         {"model.block.attn_dropout", "zeta_dropout"});
