@@ -17,6 +17,8 @@
 
 namespace weft {
 
+class TokenDecoder;  // nn/decoding.h
+
 class LanguageModel : public Module {
  public:
   // ids [B, T] (i64) → logits [B, T, vocab]
@@ -46,6 +48,11 @@ class LanguageModel : public Module {
   // default refuses: a model type opts in.
   virtual int64_t num_blocks() const { return 0; }
   virtual void set_kept_blocks(const std::vector<int64_t>& keep);
+
+  // Incremental generation (nn/decoding.h): a prompt, then a token at a time.
+  // The default recomputes the full forward each step; a model with a cache
+  // (gpt: keys and values per layer) overrides it. The model must outlive it.
+  virtual std::unique_ptr<TokenDecoder> start_decoding();
 
  protected:
   ActivationProbe* probe_ = nullptr;
