@@ -1,4 +1,5 @@
 // weft generate RUN_DIR|CHECKPOINT [--prompt TEXT] [--tokens N] [--temperature T] [--top-k K] [--seed S]
+// [--no-kv-cache]
 #include <algorithm>
 #include <cmath>
 #include <iostream>
@@ -8,6 +9,7 @@
 #include "weft/autograd/grad_mode.h"
 #include "weft/checkpoint/checkpoint.h"
 #include "weft/data/vocabulary.h"
+#include "weft/nn/decoding.h"
 #include "weft/nn/language_model.h"
 #include "weft/ops/ops.h"
 #include "weft/train/recipe_schema.h"
@@ -50,6 +52,7 @@ Runner add_generate(CLI::App& app) {
     int64_t tokens = 200, top_k = 0;
     double temperature = 0.8;
     uint64_t seed = 1;
+    bool no_kv_cache = false;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("path", o->path, "run folder (uses checkpoints/LATEST) or a checkpoint folder")->required();
@@ -61,6 +64,12 @@ Runner add_generate(CLI::App& app) {
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 30));
   cmd->add_option("--seed", o->seed, "sampling seed");
   cmd->add_option("--from", o->from, "checkpoint folder name inside the run (default: LATEST)");
+  cmd->add_flag("--no-kv-cache", o->no_kv_cache,
+                "recompute the whole window for every token instead of decoding incrementally. gpt caches keys "
+                "and values per layer; when the context is full the cache restarts from the last seq_len/2 "
+                "tokens (learned positions cannot slide), where recomputing slides the window by one token, so "
+                "the two differ only once the text outgrows the context. Blocks or attention types marked "
+                "[recomputes when generating] in `weft layers` always recompute");
   return [cmd, o]() -> int {
     if (!*cmd) return -1;
     const auto step_dir = resolve_checkpoint(o->path, o->from);
@@ -74,24 +83,18 @@ Runner add_generate(CLI::App& app) {
                "weft generate needs a vocabulary, which data.type '", recipe.get<std::string>("data.type"),
                "' does not provide");
     const TextVocab vocab = TextVocab::from_json(session.data_description["vocab"]);
-    struct {
-      LanguageModel* model;
-      const TextVocab* corpus;
-    } s{lm, &vocab};
     NoGradGuard no_grad;
-    s.model->eval();
-    std::vector<int64_t> ids = s.corpus->encode(o->prompt.empty() ? std::string("\n") : o->prompt);
-    const int64_t ctx = s.model->context_length();
+    lm->eval();
+    std::vector<int64_t> ids = vocab.encode(o->prompt.empty() ? std::string("\n") : o->prompt);
+    std::unique_ptr<TokenDecoder> decoder =
+        o->no_kv_cache ? std::make_unique<RecomputingDecoder>(*lm) : lm->start_decoding();
     Generator gen(o->seed);
     std::cout << o->prompt << std::flush;
+    Tensor logits = decoder->prefill(ids);
     for (int64_t i = 0; i < o->tokens; ++i) {
-      const int64_t n = std::min<int64_t>(ctx, static_cast<int64_t>(ids.size()));
-      std::vector<int64_t> window(ids.end() - n, ids.end());
-      Tensor logits = s.model->forward(Tensor::from_vector(window, {1, n}));
-      Tensor last = narrow(reshape(logits, {n, -1}), 0, n - 1, 1);
-      const int64_t next = sample_token(last.to_vector<float>(), o->temperature, o->top_k, gen);
-      ids.push_back(next);
-      std::cout << s.corpus->decode({next}) << std::flush;
+      const int64_t next = sample_token(logits.to_vector<float>(), o->temperature, o->top_k, gen);
+      std::cout << vocab.decode({next}) << std::flush;
+      if (i + 1 < o->tokens) logits = decoder->next(next);
     }
     std::cout << "\n";
     return 0;

@@ -40,7 +40,8 @@ Runner add_layers(CLI::App& app) {
     const AttentionRegistry& attn = AttentionRegistry::instance();
     std::cout << "\nattention types (model.block.attn.type):\n";
     for (auto& [name, e] : attn.entries())
-      std::cout << "\n  " << name << (attn.is_bidirectional(name) ? " [bidirectional]" : "") << ": " << e.help << "\n"
+      std::cout << "\n  " << name << (attn.is_bidirectional(name) ? " [bidirectional]" : "")
+                << (attn.is_kv_cached(name) ? "" : " [recomputes when generating]") << ": " << e.help << "\n"
                 << render_schema(e.schema(), 4);
     list("data types (data.type)", DatasetRegistry::instance());
     list("evaluator types (chosen by the data type)", EvaluatorRegistry::instance());

@@ -15,6 +15,7 @@
 
 #include "weft/config/schema.h"
 #include "weft/config/view.h"
+#include "weft/core/error.h"
 #include "weft/nn/block.h"
 #include "weft/nn/type_registry.h"
 
@@ -37,10 +38,26 @@ struct AttentionContext {
   InitBase init_base = InitBase::param;  // base distribution of the projections
 };
 
+class KVCache;  // nn/kv_cache.h
+
 class Attention : public Module {
  public:
   // x [B, T, d] → [B, T, d] (output projection included)
   virtual Tensor forward(const Tensor& x) = 0;
+
+  // Incremental decoding (nn/decoding.h). A type that supports it, while
+  // attached to a cache, treats x [B, n, d] as the n positions right after those
+  // cached: it appends their keys and values and attends over every cached
+  // position (eval mode only). nullptr detaches (the normal forward).
+  virtual bool supports_kv_cache() const { return false; }
+  void set_kv_cache(KVCache* cache) {
+    WEFT_CHECK(cache == nullptr || supports_kv_cache(), ValueError,
+               "this attention type has no KV cache (its model recomputes when generating)");
+    kv_cache_ = cache;
+  }
+
+ protected:
+  KVCache* kv_cache_ = nullptr;
 };
 
 struct AttentionArgs {
@@ -59,10 +76,18 @@ class AttentionRegistry : public TypeRegistry<AttentionFactory> {
     return true;
   }
   bool is_bidirectional(const std::string& name) const { return bidirectional_.count(name) > 0; }
+  // Types whose instances support a KV cache (Attention::supports_kv_cache), for
+  // `weft layers`; the others make generation recompute the full window.
+  bool add_kv_cached(const std::string& name) {
+    kv_cached_.insert(name);
+    return true;
+  }
+  bool is_kv_cached(const std::string& name) const { return kv_cached_.count(name) > 0; }
 
  private:
   AttentionRegistry() : TypeRegistry<AttentionFactory>("attention type") {}
   std::set<std::string> bidirectional_;
+  std::set<std::string> kv_cached_;
 };
 
 // The per-head width d / n_heads; throws ShapeError naming `layer` unless n_heads

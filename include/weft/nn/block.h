@@ -59,6 +59,11 @@ class Block : public Module {
   // True when the block ends with a norm (post-LN family): the model then adds
   // no final norm of its own (variants.md §2: "no final LN (post-norm stack)").
   virtual bool output_normalized() const { return false; }
+  // True when every part of the block other than its Attention modules works
+  // position by position (norms, MLPs, residuals; dropout is off in eval): a
+  // model may then decode it incrementally with KV-cached attention
+  // (nn/decoding.h). The default is the safe answer: recompute.
+  virtual bool mixes_positions_only_in_attention() const { return false; }
 };
 
 }  // namespace weft

@@ -7,6 +7,8 @@
 
 namespace weft {
 
+class TokenDecoder;  // nn/decoding.h
+
 class LanguageModel : public Model {
  public:
   // ids [B, T] (i64) → logits [B, T, vocab]
@@ -18,6 +20,11 @@ class LanguageModel : public Model {
   // Training FLOPs per token (forward + backward).
   double flops_per_unit() const override { return flops_per_token(); }
   virtual double flops_per_token() const = 0;
+
+  // Incremental generation (nn/decoding.h): a prompt, then a token at a time.
+  // The default recomputes the full forward each step; a model with a cache
+  // (gpt: keys and values per layer) overrides it. The model must outlive it.
+  virtual std::unique_ptr<TokenDecoder> start_decoding();
 };
 
 // The language model a validated recipe describes, for data with a vocabulary

@@ -121,9 +121,11 @@ std::shared_ptr<Block> SASParallelBlock::create(const LayerArgs& a) {
 
 WEFT_REGISTER_LAYER(block, "sas", SASBlock,
                     "simplified block (He & Hofmann 2024): a = SA(N1(x)) with shaped attention, "
-                    "y = a + 0.1·MLP(N2(a)); no skips, no value/output projections");
+                    "y = a + 0.1·MLP(N2(a)); no skips, no value/output projections [recomputes when generating: "
+                    "shaped attention's prefix mean has no KV cache]");
 WEFT_REGISTER_LAYER(block, "sas_p", SASParallelBlock,
                     "simplified parallel block (He & Hofmann 2024): y = SA(N1(x)) + 0.1·MLP(N1(x)) with shaped "
-                    "attention; no skips at all");
+                    "attention; no skips at all [recomputes when generating: shaped attention's prefix mean has no KV "
+                    "cache]");
 
 }  // namespace weft

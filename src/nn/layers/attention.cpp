@@ -44,7 +44,8 @@ Tensor SoftmaxAttention::forward(const Tensor& x) {
   ao.dropout = is_training() ? attn_dropout_ : 0.0;
   ao.dropout_gen = dropout_gen_;
   // [B, T, 3·d] → [B, T, d]: the packed op splits and merges heads without copies.
-  Tensor y = qkv_attention(qkv_->forward(x), n_heads_, ao);
+  Tensor qkv = qkv_->forward(x);
+  Tensor y = kv_cache_ ? attend_cached(qkv) : qkv_attention(qkv, n_heads_, ao);
   if (inner_norm_) y = apply_norm(*inner_norm_, y);
   return dropout(proj_->forward(y), dropout_, is_training(), dropout_gen_);
 }
@@ -57,5 +58,6 @@ std::shared_ptr<Attention> SoftmaxAttention::create(const AttentionArgs& a) {
 
 WEFT_REGISTER_ATTENTION("softmax", SoftmaxAttention, true,
                         "multi-head softmax attention (causal, fused FlashAttention-style kernel)");
+static const bool softmax_kv_cached [[maybe_unused]] = AttentionRegistry::instance().add_kv_cached("softmax");
 
 }  // namespace weft

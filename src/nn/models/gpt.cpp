@@ -1,5 +1,7 @@
 #include "weft/nn/models/gpt.h"
 
+#include <numeric>
+
 #include "weft/config/diagnostics.h"
 #include "weft/nn/attention_registry.h"
 #include "weft/nn/blocks/pre_ln.h"
@@ -35,12 +37,21 @@ GPT::GPT(const GPTConfig& cfg, std::shared_ptr<Parameterization> param, const Bl
                                                              LinearOptions{false, false, ParamRole::output}));
 }
 
-Tensor GPT::forward(const Tensor& ids) {
+Tensor GPT::forward(const Tensor& ids) { return forward_positions(ids, 0); }
+
+Tensor GPT::forward_positions(const Tensor& ids, int64_t pos0) {
   WEFT_CHECK(ids.dim() == 2, ShapeError, "gpt: input ids must be [batch, time], got ", ids.describe());
   const int64_t T = ids.size(1);
   WEFT_CHECK(T >= 1 && T <= cfg_.seq_len, ShapeError, "gpt: sequence length ", T, " exceeds the model's seq_len ",
              cfg_.seq_len);
+  WEFT_CHECK(pos0 >= 0 && pos0 + T <= cfg_.seq_len, ShapeError, "gpt: positions ", pos0, "..", pos0 + T - 1,
+             " exceed the model's seq_len ", cfg_.seq_len);
   Tensor pos_ids = Tensor::arange(T, DType::i64, ids.device());
+  if (pos0 != 0) {
+    std::vector<int64_t> p(static_cast<size_t>(T));
+    std::iota(p.begin(), p.end(), pos0);
+    pos_ids = Tensor::from_vector(p, {T}, ids.device());
+  }
   Tensor x = add(tok_->forward(ids), pos_->forward(pos_ids));
   if (param_->input_mult() != 1.0) x = mul(x, param_->input_mult());
   x = dropout(x, cfg_.embed_dropout, is_training(), &dropout_gen_);

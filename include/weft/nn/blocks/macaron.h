@@ -28,6 +28,7 @@ class MacaronBlock : public Block {
   MacaronBlock(const BlockContext& ctx, const MacaronOptions& o, const ResolvedView& attn = {});
   Tensor forward(const Tensor& x) override;
   bool output_normalized() const override { return post_norm_; }
+  bool mixes_positions_only_in_attention() const override { return true; }
 
   // Registry hooks (`block: {type: macaron, ...}`).
   static Schema schema();

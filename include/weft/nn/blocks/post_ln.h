@@ -21,6 +21,7 @@ class PostLNBlock : public Block {
   PostLNBlock(const BlockContext& ctx, const PostLNOptions& o, const ResolvedView& attn = {});
   Tensor forward(const Tensor& x) override;
   bool output_normalized() const override { return true; }
+  bool mixes_positions_only_in_attention() const override { return true; }
 
   // Registry hooks (`block: {type: post_ln, ...}`).
   static Schema schema();

@@ -34,6 +34,7 @@ class PreLNBlock : public Block {
   // attn: the validated `attn:` section of the block.
   PreLNBlock(const BlockContext& ctx, const PreLNOptions& o, const ResolvedView& attn = {});
   Tensor forward(const Tensor& x) override;
+  bool mixes_positions_only_in_attention() const override { return true; }
 
   // Registry hooks (`block: {type: pre_ln, ...}`).
   static Schema schema();

@@ -15,11 +15,16 @@ class SoftmaxAttention : public Attention {
   SoftmaxAttention(int64_t d, const AttentionContext& ctx);
   // x [B, T, d] → [B, T, d]
   Tensor forward(const Tensor& x) override;
+  bool supports_kv_cache() const override { return true; }
 
   static Schema schema();
   static std::shared_ptr<Attention> create(const AttentionArgs& a);
 
  private:
+  // The attention of the new positions qkv [B, n, 3·d] over the cached ones plus
+  // themselves (appending their keys and values first): attention_cached.cpp.
+  Tensor attend_cached(const Tensor& qkv);
+
   std::shared_ptr<Linear> qkv_, proj_;
   std::shared_ptr<Module> inner_norm_;  // Magneto Sub-LN (variants.md §1), or null
   int64_t n_heads_;

@@ -37,6 +37,13 @@ class GPT : public LanguageModel {
       uint64_t init_seed, std::string block_type = "");
   // ids [B, T] (i64, T ≤ seq_len) → logits [B, T, vocab]
   Tensor forward(const Tensor& ids) override;
+  // forward() of positions pos0 .. pos0+T−1 (pos0 + T ≤ seq_len): the decoding
+  // hook; with KV-cached attention the blocks see only these new positions.
+  Tensor forward_positions(const Tensor& ids, int64_t pos0);
+  // A KV-cached decoder when every block mixes positions only in attention that
+  // supports a cache, else the recomputing one (gpt_decoding.cpp). A full cache
+  // restarts from the last seq_len/2 tokens (learned absolute positions cannot slide).
+  std::unique_ptr<TokenDecoder> start_decoding() override;
   Tensor loss(const Tensor& x, const Tensor& y) override;
   int64_t context_length() const override { return cfg_.seq_len; }
   int64_t vocab_size() const override { return cfg_.vocab; }
