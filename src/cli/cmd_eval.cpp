@@ -98,7 +98,7 @@ Runner add_eval(CLI::App& app) {
     EvalRequest req;
     req.split = parse_split(o->split);
     req.batch = recipe.get<int64_t>("train.batch");
-    EvalReport e = evaluator_for(*data)->evaluate(*s.model, *data, req);
+    EvalReport e = evaluator_for(*data, recipe.view())->evaluate(*s.model, *data, req);
     const nlohmann::json state = load_checkpoint(step_dir).state;
     const int64_t blocks_run = keep.empty() ? s.model->num_blocks() : static_cast<int64_t>(keep.size());
     nlohmann::json out = {{"split", o->split}, {"blocks", blocks_run}};

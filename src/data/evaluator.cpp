@@ -9,8 +9,11 @@ EvaluatorRegistry& EvaluatorRegistry::instance() {
   return r;
 }
 
-std::unique_ptr<Evaluator> evaluator_for(const Dataset& data) {
-  return EvaluatorRegistry::instance().at(data.evaluator()).factory();
+std::unique_ptr<Evaluator> evaluator_for(const Dataset& data, const ResolvedView& recipe) {
+  const std::string type = data.evaluator();
+  const auto& entry = EvaluatorRegistry::instance().at(type);
+  const std::string key = "eval." + type;
+  return entry.factory(recipe.has(key) ? recipe.at(key) : ResolvedView());
 }
 
 EvalModeScope::EvalModeScope(Model& m) : m_(m), was_training_(m.is_training()), was_grad_(is_grad_enabled()) {

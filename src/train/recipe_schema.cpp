@@ -2,6 +2,7 @@
 
 #include "weft/config/validate.h"
 #include "weft/data/dataset.h"
+#include "weft/data/evaluator.h"
 #include "weft/nn/model.h"
 #include "weft/optim/registry.h"
 #include "weft/param/registry.h"
@@ -39,7 +40,8 @@ Schema train_schema() {
   return s;
 }
 
-// `weft eval` only (the trainer's evals always run the whole model).
+// Evaluation: layer pruning for `weft eval` only (the trainer's evals always
+// run the whole model), and the options of each evaluator type.
 Schema eval_schema() {
   Schema prune;
   prune.add_number("rate", 0.0).range(0.0, 0.5)
@@ -48,6 +50,11 @@ Schema eval_schema() {
   Schema s;
   s.add_section("prune", prune).help("layer pruning by rate (LayerDrop)");
   s.add_ints("layers_to_keep").help("explicit 0-based blocks to keep at eval (instead of prune.rate)");
+  // Each registered evaluator's own options, as eval.<type>: {...}.
+  for (auto& [name, e] : EvaluatorRegistry::instance().entries()) {
+    Schema options = e.schema();
+    if (!options.options().empty()) s.add_section(name, std::move(options)).help("options of the '" + name + "' evaluator");
+  }
   s.add_check([](const ResolvedView& v, Reporter& r) {
     if (v.has("layers_to_keep") && v.get<double>("prune.rate") > 0)
       r.error("layers_to_keep", "give either eval.layers_to_keep or eval.prune.rate, not both");
@@ -69,7 +76,7 @@ Schema recipe_schema() {
   root.add_polymorphic("schedule", schedule_types(), "cosine").help("learning-rate schedule");
   root.add_polymorphic("data", DatasetRegistry::instance().catalog()).required().help("the training data");
   root.add_section("train", train_schema()).help("the step loop");
-  root.add_section("eval", eval_schema()).help("weft eval: layer pruning (LayerDrop)");
+  root.add_section("eval", eval_schema()).help("evaluation: layer pruning (weft eval) and each evaluator's options");
   root.add_check([](const ResolvedView& v, Reporter& r) {
     const ResolvedView s = v.at("schedule");
     const int64_t steps = v.get<int64_t>("train.steps");

@@ -67,7 +67,7 @@ Trainer::Trainer(Session s, fs::path run_dir)
   total_steps_ = r.get<int64_t>("train.steps");
   accum_ = r.get<int64_t>("train.grad_accum");
   sampler_ = s_.data->train_sampler(r.get<int64_t>("train.batch"), s_.model->context_length(), r.get<uint64_t>("seed"));
-  evaluator_ = evaluator_for(*s_.data);
+  evaluator_ = evaluator_for(*s_.data, r.view());
   params_ = s_.model->named_parameters();
 }
 

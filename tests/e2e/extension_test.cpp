@@ -93,6 +93,14 @@ TEST_SUITE("e2e_extension") {
     REQUIRE(val_mse.size() == 2);
     CHECK(val_mse[40] < val_mse[20]);  // it learns
     CHECK(val_mse[40] == doctest::Approx(mse).epsilon(1e-6));
+    // The evaluator's own options: eval.<type>.<key>.
+    Result part = run_ext("eval runs/straight --json --set eval.running_sum_mse.max_samples=8", s.dir);
+    INFO(part.out);
+    REQUIRE(part.code == 0);
+    CHECK(nlohmann::json::parse(part.out)["tokens"] == 8 * 16);
+    Result typo = run_ext("eval runs/straight --set eval.running_sum_mse.max_sampels=8", s.dir);
+    CHECK(typo.code == 2);
+    CHECK(typo.out.find("did you mean 'max_samples'") != std::string::npos);
     Result g = run_ext("generate runs/straight", s.dir);
     CHECK(g.code == 2);
     CHECK(g.out.find("does not generate text") != std::string::npos);

@@ -131,15 +131,23 @@ class RunningSumData : public weft::Dataset {
   RunningSumSpec spec_;
 };
 
-// Mean squared error per target over the whole validation split.
+// Mean squared error per target over the validation split (or its first
+// `eval.running_sum_mse.max_samples` sequences).
 class RunningSumMSE : public weft::Evaluator {
  public:
+  static weft::Schema schema() {
+    weft::Schema s;
+    s.add_int("max_samples", 0).range(0, int64_t(1) << 30).help("score only the first N sequences (0 = all)");
+    return s;
+  }
+  explicit RunningSumMSE(const weft::ResolvedView& options) : max_samples_(options.get<int64_t>("max_samples")) {}
+
   weft::EvalReport evaluate(weft::Model& model, const weft::Dataset& data, const weft::EvalRequest& req) override {
     weft::EvalModeScope scope(model);
     auto val = data.eval_source(req.split, req.batch, model.context_length());
     double total = 0;
     int64_t n = 0;
-    for (int64_t i = 0; i < val->size(); ++i) {
+    for (int64_t i = 0; i < val->size() && (max_samples_ == 0 || n < max_samples_ * model.context_length()); ++i) {
       Batch b = val->at(i);
       total += model.loss(b).item() * double(b.units);  // the model's loss is this MSE
       n += b.units;
@@ -155,6 +163,9 @@ class RunningSumMSE : public weft::Evaluator {
     r.text = line;
     return r;
   }
+
+ private:
+  int64_t max_samples_;
 };
 
 }  // namespace

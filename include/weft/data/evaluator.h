@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
@@ -39,7 +40,10 @@ class Evaluator {
   virtual EvalReport evaluate(Model& model, const Dataset& data, const EvalRequest& request) = 0;
 };
 
-using EvaluatorFactory = std::function<std::unique_ptr<Evaluator>()>;
+// Built from the evaluator's own options: the recipe's `eval.<type>:` section
+// (validated against the type's schema, defaults filled; an empty view when
+// the type has no options).
+using EvaluatorFactory = std::function<std::unique_ptr<Evaluator>(const ResolvedView& options)>;
 
 class EvaluatorRegistry : public TypeRegistry<EvaluatorFactory> {
  public:
@@ -49,8 +53,9 @@ class EvaluatorRegistry : public TypeRegistry<EvaluatorFactory> {
   EvaluatorRegistry() : TypeRegistry<EvaluatorFactory>("evaluator type") {}
 };
 
-// The evaluator a dataset asks for.
-std::unique_ptr<Evaluator> evaluator_for(const Dataset& data);
+// The evaluator a dataset asks for, with its options from the validated
+// recipe's `eval.<type>` section.
+std::unique_ptr<Evaluator> evaluator_for(const Dataset& data, const ResolvedView& recipe);
 
 // Runs `model` in eval mode without gradients for the scope, then restores its mode.
 class EvalModeScope {
@@ -68,9 +73,27 @@ class EvalModeScope {
 
 }  // namespace weft
 
-// `Class` has a default constructor and derives from Evaluator.
-#define WEFT_REGISTER_EVALUATOR(name, Class, help_text)                                    \
-  static const bool weft_registered_evaluator_##Class [[maybe_unused]] =                   \
-      ::weft::EvaluatorRegistry::instance().add(                                           \
-          {name, help_text, [] { return ::weft::Schema(); },                               \
-           []() -> std::unique_ptr<::weft::Evaluator> { return std::make_unique<Class>(); }})
+namespace weft::detail {
+template <typename Class>
+Schema evaluator_schema() {
+  if constexpr (requires { Class::schema(); })
+    return Class::schema();
+  else
+    return Schema();
+}
+template <typename Class>
+std::unique_ptr<Evaluator> make_evaluator(const ResolvedView& options) {
+  if constexpr (std::is_constructible_v<Class, const ResolvedView&>)
+    return std::make_unique<Class>(options);
+  else
+    return std::make_unique<Class>();
+}
+}  // namespace weft::detail
+
+// `Class` derives from Evaluator. Optional: `static Schema schema()` (its
+// options, under `eval.<name>:` in a recipe) and a constructor taking the
+// validated options (`const ResolvedView&`); otherwise a default constructor.
+#define WEFT_REGISTER_EVALUATOR(name, Class, help_text)                          \
+  static const bool weft_registered_evaluator_##Class [[maybe_unused]] =         \
+      ::weft::EvaluatorRegistry::instance().add({name, help_text, &::weft::detail::evaluator_schema<Class>, \
+                                                 &::weft::detail::make_evaluator<Class>})
