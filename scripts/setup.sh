@@ -13,6 +13,7 @@ PACKAGES=(
   doctest-dev              # unit tests
   libbenchmark-dev         # micro-benchmarks (built, not run by ctest)
   libxxhash-dev            # checkpoint checksums
+  libsleef-dev             # packed exp/log/tanh for the CPU kernels (backend/vector_math.h)
 )
 # Extra packages for the comparison benchmarks only (scripts/bench_*.sh).
 if [[ "${WEFT_SETUP_BENCH:-0}" == "1" ]]; then

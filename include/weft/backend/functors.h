@@ -24,26 +24,30 @@ struct UnaryParams {
   double b = 0.0;
 };
 
+// T is a scalar (f32, f64) or, in the CPU kernels, a SIMD register of them
+// (backend/vector_math.h): the formulas use only arithmetic, comparisons,
+// select() and the math functions of backend/scalar_math.h, defined for both.
 template <typename T>
 WEFT_HD inline T unary_value(UnaryOp op, T x, const UnaryParams& p) {
-  constexpr T kSqrt2OverPi = T(0.7978845608028654);
-  constexpr T kGeluC = T(0.044715);
+  using std::abs, std::sqrt, std::pow;
+  const T one = lit<T>(1), zero = lit<T>(0);
   switch (op) {
     case UnaryOp::neg: return -x;
     case UnaryOp::exp: return fexp(x);
-    case UnaryOp::log: return std::log(x);
-    case UnaryOp::sqrt: return std::sqrt(x);
-    case UnaryOp::rsqrt: return T(1) / std::sqrt(x);
-    case UnaryOp::abs: return std::abs(x);
+    case UnaryOp::log: return flog(x);
+    case UnaryOp::sqrt: return sqrt(x);
+    case UnaryOp::rsqrt: return one / sqrt(x);
+    case UnaryOp::abs: return abs(x);
     case UnaryOp::tanh: return ftanh(x);
-    case UnaryOp::sigmoid: return T(1) / (T(1) + fexp(-x));
-    case UnaryOp::relu: return x > T(0) ? x : T(0);
+    case UnaryOp::sigmoid: return one / (one + fexp(-x));
+    case UnaryOp::relu: return select(x > zero, x, zero);
     // GELU, tanh approximation (Hendrycks & Gimpel 2016, eq. in §2).
-    case UnaryOp::gelu_tanh: return T(0.5) * x * (T(1) + ftanh(kSqrt2OverPi * (x + kGeluC * x * x * x)));
-    case UnaryOp::gelu_erf: return T(0.5) * x * (T(1) + ferf(x * T(0.7071067811865476)));
-    case UnaryOp::silu: return x / (T(1) + fexp(-x));
-    case UnaryOp::pow: return std::pow(x, T(p.a));
-    case UnaryOp::clamp: return x < T(p.a) ? T(p.a) : (x > T(p.b) ? T(p.b) : x);
+    case UnaryOp::gelu_tanh:
+      return lit<T>(0.5) * x * (one + ftanh(lit<T>(0.7978845608028654) * (x + lit<T>(0.044715) * x * x * x)));
+    case UnaryOp::gelu_erf: return lit<T>(0.5) * x * (one + ferf(x * lit<T>(0.7071067811865476)));
+    case UnaryOp::silu: return x / (one + fexp(-x));
+    case UnaryOp::pow: return pow(x, lit<T>(p.a));
+    case UnaryOp::clamp: return select(x < lit<T>(p.a), lit<T>(p.a), select(x > lit<T>(p.b), lit<T>(p.b), x));
   }
   return x;
 }
@@ -51,37 +55,38 @@ WEFT_HD inline T unary_value(UnaryOp op, T x, const UnaryParams& p) {
 // d unary_value / dx, given x and y = unary_value(x) (whichever is cheaper).
 template <typename T>
 WEFT_HD inline T unary_derivative(UnaryOp op, T x, T y, const UnaryParams& p) {
-  constexpr T kSqrt2OverPi = T(0.7978845608028654);
-  constexpr T kGeluC = T(0.044715);
+  using std::pow;
+  const T one = lit<T>(1), zero = lit<T>(0), half = lit<T>(0.5);
   switch (op) {
-    case UnaryOp::neg: return T(-1);
+    case UnaryOp::neg: return -one;
     case UnaryOp::exp: return y;
-    case UnaryOp::log: return T(1) / x;
-    case UnaryOp::sqrt: return T(0.5) / y;
-    case UnaryOp::rsqrt: return T(-0.5) * y * y * y;
-    case UnaryOp::abs: return x > T(0) ? T(1) : (x < T(0) ? T(-1) : T(0));
-    case UnaryOp::tanh: return T(1) - y * y;
-    case UnaryOp::sigmoid: return y * (T(1) - y);
-    case UnaryOp::relu: return x > T(0) ? T(1) : T(0);
+    case UnaryOp::log: return one / x;
+    case UnaryOp::sqrt: return half / y;
+    case UnaryOp::rsqrt: return lit<T>(-0.5) * y * y * y;
+    case UnaryOp::abs: return select(x > zero, one, select(x < zero, -one, zero));
+    case UnaryOp::tanh: return one - y * y;
+    case UnaryOp::sigmoid: return y * (one - y);
+    case UnaryOp::relu: return select(x > zero, one, zero);
     case UnaryOp::gelu_tanh: {
-      T u = kSqrt2OverPi * (x + kGeluC * x * x * x);
+      const T k = lit<T>(0.7978845608028654), c = lit<T>(0.044715);
+      T u = k * (x + c * x * x * x);
       T t = ftanh(u);
-      T du = kSqrt2OverPi * (T(1) + T(3) * kGeluC * x * x);
-      return T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * du;
+      T du = k * (one + lit<T>(3) * c * x * x);
+      return half * (one + t) + half * x * (one - t * t) * du;
     }
     case UnaryOp::gelu_erf: {
-      T cdf = T(0.5) * (T(1) + ferf(x * T(0.7071067811865476)));
-      T pdf = T(0.3989422804014327) * fexp(T(-0.5) * x * x);
+      T cdf = half * (one + ferf(x * lit<T>(0.7071067811865476)));
+      T pdf = lit<T>(0.3989422804014327) * fexp(lit<T>(-0.5) * x * x);
       return cdf + x * pdf;
     }
     case UnaryOp::silu: {
-      T s = T(1) / (T(1) + fexp(-x));
-      return s * (T(1) + x * (T(1) - s));
+      T s = one / (one + fexp(-x));
+      return s * (one + x * (one - s));
     }
-    case UnaryOp::pow: return T(p.a) * std::pow(x, T(p.a - 1.0));
-    case UnaryOp::clamp: return (x >= T(p.a) && x <= T(p.b)) ? T(1) : T(0);
+    case UnaryOp::pow: return lit<T>(p.a) * pow(x, lit<T>(p.a - 1.0));
+    case UnaryOp::clamp: return select(x >= lit<T>(p.a) && x <= lit<T>(p.b), one, zero);
   }
-  return T(0);
+  return zero;
 }
 
 enum class BinaryOp : uint8_t { add, sub, mul, div, maximum, minimum, eq, gt, lt };

@@ -19,6 +19,7 @@
 #include "../blas.h"
 #include "../cpu_backend.h"
 #include "weft/backend/scalar_math.h"
+#include "weft/backend/vector_math.h"
 #include "../strided_loop.h"
 
 namespace weft::cpu {
@@ -30,13 +31,6 @@ namespace {
 // OpenBLAS to run near its small-matrix peak.
 constexpr int64_t kBr = 64;
 constexpr int64_t kBc = 64;
-
-// f32 uses the vectorisable exp of backend/scalar_math.h (one implementation for
-// every kernel); f64 uses the C library.
-template <typename T>
-inline T exp_t(T x) {
-  return fexp(x);
-}
 
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
@@ -159,17 +153,12 @@ void CpuBackend::attention_forward(const Tensor& q, const Tensor& k, const Tenso
               continue;
             }
             // Online softmax (Alg. 1 lines 9–10): P = exp(S − m_new), rescale l and O.
-            T sum = 0;
-#pragma omp simd reduction(+ : sum)
-            for (int64_t c = 0; c < nv; ++c) {
-              const T e = exp_t<T>(s[c] - m_new);
-              s[c] = e;
-              sum += e;
-            }
+            vec_map<T>(nv, s, [&](auto v) { return fexp(v - m_new); }, s);
+            const T sum = vec_map_sum<T>(nv, [](auto v) { return v; }, s);
             for (int64_t c = nv; c < bc; ++c) s[c] = 0;
             // The row sum l counts every probability; only P·V sees the dropped ones.
             if (drop.on()) drop.apply(s, s, nv, bh, i, j0);
-            const T alpha = m_row[r] == neg_inf ? T(0) : exp_t<T>(m_row[r] - m_new);
+            const T alpha = m_row[r] == neg_inf ? T(0) : fexp(m_row[r] - m_new);
             l_row[r] = alpha * l_row[r] + sum;
             m_row[r] = m_new;
             if (alpha != T(1)) {
@@ -281,8 +270,7 @@ void CpuBackend::attention_backward(const Tensor& q, const Tensor& k, const Tens
                 continue;
               }
               if (slopes) add_alibi(s, nv, slope, i, j0);
-#pragma omp simd
-              for (int64_t c = 0; c < nv; ++c) s[c] = exp_t<T>(s[c] - li);
+              vec_map<T>(nv, s, [&](auto v) { return fexp(v - li); }, s);
               for (int64_t c = nv; c < bc; ++c) s[c] = 0;
             }
             // With dropout O = P̃ V: dV uses P̃, and dP = Z∘(dO Vᵀ)/(1−p). D_i = rowsum(dO∘O)

@@ -1,9 +1,11 @@
 // CPU elementwise kernels: unary (+ backward), binary, where, triangle.
 // All run through for_each_strided; the formulas live in backend/functors.h.
+// Contiguous unary runs go through vec_map: explicit SIMD at the native width.
 #include <type_traits>
 
 #include "../cpu_backend.h"
 #include "../strided_loop.h"
+#include "weft/backend/vector_math.h"
 
 namespace weft::cpu {
 
@@ -44,8 +46,7 @@ void CpuBackend::unary(UnaryOp op, const UnaryParams& prm, const Tensor& x, Tens
                             if (s[0] == sizeof(T) && s[1] == sizeof(T)) {
                               T* o = reinterpret_cast<T*>(p[0]);
                               const T* xi = reinterpret_cast<const T*>(p[1]);
-#pragma omp simd
-                              for (int64_t i = 0; i < n; ++i) o[i] = unary_value<T>(O, xi[i], prm);
+                              vec_map<T>(n, o, [&](auto v) { return unary_value(O, v, prm); }, xi);
                             } else {
                               for (int64_t i = 0; i < n; ++i)
                                 at<T>(p[0], i, s[0]) = unary_value<T>(O, at<T>(p[1], i, s[1]), prm);
@@ -73,8 +74,8 @@ void CpuBackend::unary_backward(UnaryOp op, const UnaryParams& prm, const Tensor
               const T* xi = reinterpret_cast<const T*>(p[1]);
               const T* yi = reinterpret_cast<const T*>(p[2]);
               const T* gi = reinterpret_cast<const T*>(p[3]);
-#pragma omp simd
-              for (int64_t i = 0; i < n; ++i) o[i] = gi[i] * unary_derivative<T>(O, xi[i], yi[i], prm);
+              vec_map<T>(
+                  n, o, [&](auto xv, auto yv, auto gv) { return gv * unary_derivative(O, xv, yv, prm); }, xi, yi, gi);
             } else {
               for (int64_t i = 0; i < n; ++i)
                 at<T>(p[0], i, s[0]) =

@@ -5,6 +5,7 @@
 
 #include "../cpu_backend.h"
 #include "weft/backend/scalar_math.h"
+#include "weft/backend/vector_math.h"
 #include "../strided_loop.h"
 
 namespace weft::cpu {
@@ -35,17 +36,13 @@ void CpuBackend::softmax(const Tensor& x, Tensor& y, bool log) {
       const T m = row_max(xr, C);
       T s = 0;
       if (log) {
-#pragma omp simd reduction(+ : s)
-        for (int64_t j = 0; j < C; ++j) s += fexp(xr[j] - m);
+        s = vec_map_sum<T>(C, [&](auto v) { return fexp(v - m); }, xr);
         const T lse = m + std::log(s);
 #pragma omp simd
         for (int64_t j = 0; j < C; ++j) yr[j] = xr[j] - lse;
       } else {
-#pragma omp simd reduction(+ : s)
-        for (int64_t j = 0; j < C; ++j) {
-          yr[j] = fexp(xr[j] - m);
-          s += yr[j];
-        }
+        vec_map<T>(C, yr, [&](auto v) { return fexp(v - m); }, xr);
+        s = vec_map_sum<T>(C, [](auto v) { return v; }, yr);
         const T inv = T(1) / s;
 #pragma omp simd
         for (int64_t j = 0; j < C; ++j) yr[j] *= inv;
@@ -74,8 +71,7 @@ void CpuBackend::softmax_backward(const Tensor& y, const Tensor& gy, Tensor& gx,
       if (log) {  // gx = g − softmax · Σg
 #pragma omp simd reduction(+ : s)
         for (int64_t j = 0; j < C; ++j) s += gr[j];
-#pragma omp simd
-        for (int64_t j = 0; j < C; ++j) o[j] = gr[j] - fexp(yr[j]) * s;
+        vec_map<T>(C, o, [&](auto g, auto yv) { return g - fexp(yv) * s; }, gr, yr);
       } else {  // gx = y · (g − Σ y·g)
 #pragma omp simd reduction(+ : s)
         for (int64_t j = 0; j < C; ++j) s += yr[j] * gr[j];
@@ -103,12 +99,8 @@ void CpuBackend::cross_entropy(const Tensor& logits, const Tensor& targets, int6
     for (int64_t r = 0; r < R; ++r) {
       const T* xr = x + r * V;
       const T m = row_max(xr, V);
-      T s = 0, sum_x = 0;
-#pragma omp simd reduction(+ : s, sum_x)
-      for (int64_t j = 0; j < V; ++j) {
-        s += fexp(xr[j] - m);
-        sum_x += xr[j];
-      }
+      const T s = vec_map_sum<T>(V, [&](auto v) { return fexp(v - m); }, xr);
+      const T sum_x = vec_map_sum<T>(V, [](auto v) { return v; }, xr);
       const T l = m + std::log(s);
       ls[r] = l;
       const int64_t t = tg[r];
@@ -146,8 +138,7 @@ void CpuBackend::cross_entropy_backward(const Tensor& logits, const Tensor& targ
       }
       const T* xr = x + r * V;
       const T l = ls[r], go = gl[r];
-#pragma omp simd
-      for (int64_t j = 0; j < V; ++j) gr[j] = go * (fexp(xr[j] - l) - smooth);
+      vec_map<T>(V, gr, [&](auto v) { return go * (fexp(v - l) - smooth); }, xr);
       gr[t] -= go * (T(1) - eps);
     }
   });
