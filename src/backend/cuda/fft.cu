@@ -39,20 +39,43 @@ struct Cufft<double> {
   }
 };
 
+#define WEFT_GRID_LOOP(e, n) \
+  for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < (n); e += int64_t(gridDim.x) * blockDim.x)
+
+// Length-1 transforms are the identity on the real part; done here rather than
+// relying on cuFFT accepting n = 1.
+template <typename T>
+__global__ void r2c_len1_kernel(const T* in, T* out, int64_t count) {
+  WEFT_GRID_LOOP(r, count) {
+    out[2 * r] = in[r];
+    out[2 * r + 1] = T(0);
+  }
+}
+
+template <typename T>
+__global__ void c2r_len1_kernel(const T* in, T* out, int64_t count) {
+  WEFT_GRID_LOOP(r, count) out[r] = in[2 * r];
+}
+
 // `count` real rows of length n → spectra [count, n/2+1, 2].
 template <typename T>
 void r2c_rows(CudaBackend& be, T* in, T* out, int64_t n, int64_t count) {
+  if (n == 1) {
+    r2c_len1_kernel<T><<<grid_for(count), kThreads, 0, be.stream()>>>(in, out, count);
+    return launch_check("rfft (n = 1)");
+  }
   Cufft<T>::r2c(be.fft_plan(Cufft<T>::r2c_type, n, count, n, n / 2 + 1), in, out);
 }
 
 // Spectra [count, n/2+1, 2] → real rows (unnormalised; overwrites `in`).
 template <typename T>
 void c2r_rows(CudaBackend& be, T* in, T* out, int64_t n, int64_t count) {
+  if (n == 1) {
+    c2r_len1_kernel<T><<<grid_for(count), kThreads, 0, be.stream()>>>(in, out, count);
+    return launch_check("irfft (n = 1)");
+  }
   Cufft<T>::c2r(be.fft_plan(Cufft<T>::c2r_type, n, count, n / 2 + 1, n), in, out);
 }
-
-#define WEFT_GRID_LOOP(e, n) \
-  for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < (n); e += int64_t(gridDim.x) * blockDim.x)
 
 // A real signal has real DC and Nyquist bins: drop their imaginary parts explicitly.
 template <typename T>

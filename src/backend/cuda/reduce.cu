@@ -66,7 +66,8 @@ __global__ void reduce_thread_kernel(const T* x, T* out, ReducePlan p, ReduceOp 
     Acc acc = reduce_init<Acc>(op);
     int64_t idx[kMaxDims] = {0};
     const int64_t inner_n = p.ni ? p.ish[p.ni - 1] : 1, inner_s = p.ni ? p.ist[p.ni - 1] : 0;
-    for (int64_t r = 0; r < p.n_in / inner_n; ++r) {
+    const int64_t outer_in = inner_n ? p.n_in / inner_n : 0;  // an empty reduced dim sums nothing
+    for (int64_t r = 0; r < outer_in; ++r) {
       int64_t off = xoff;
       for (int d = 0; d < p.ni - 1; ++d) off += idx[d] * p.ist[d];
       for (int64_t j = 0; j < inner_n; ++j) acc = combine(op, acc, static_cast<Acc>(x[off + j * inner_s]));
