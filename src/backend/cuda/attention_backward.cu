@@ -37,7 +37,7 @@ __global__ void delta_kernel(BwdArgs<T> a) {
 // dQ_i = scale · Σ_j dS_ij K_j.
 template <typename T>
 __global__ void __launch_bounds__(kWarps * 32) attention_dq_kernel(BwdArgs<T> a) {
-  extern __shared__ unsigned char smem_raw[];
+  extern __shared__ __align__(16) unsigned char smem_raw[];
   const Common<T>& c = a.c;
   const int64_t D = c.D, ld = D + 1, Tn = c.T;
   T* Ks = reinterpret_cast<T*>(smem_raw);
@@ -105,7 +105,7 @@ __global__ void __launch_bounds__(kWarps * 32) attention_dq_kernel(BwdArgs<T> a)
 // dV_j = Σ_i P̃_ij dO_i;  dK_j = scale · Σ_i dS_ij Q_i.
 template <typename T>
 __global__ void __launch_bounds__(kWarps * 32) attention_dkv_kernel(BwdArgs<T> a) {
-  extern __shared__ unsigned char smem_raw[];
+  extern __shared__ __align__(16) unsigned char smem_raw[];
   const Common<T>& c = a.c;
   const int64_t D = c.D, ld = D + 1, Tn = c.T;
   T* Qs = reinterpret_cast<T*>(smem_raw);  // query tile

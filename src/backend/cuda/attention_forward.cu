@@ -18,7 +18,7 @@ struct FwdArgs {
 
 template <typename T>
 __global__ void __launch_bounds__(kWarps * 32) attention_forward_kernel(FwdArgs<T> a) {
-  extern __shared__ unsigned char smem_raw[];
+  extern __shared__ __align__(16) unsigned char smem_raw[];
   const Common<T>& c = a.c;
   const int64_t D = c.D, ld = D + 1, Tn = c.T;
   T* Ks = reinterpret_cast<T*>(smem_raw);
