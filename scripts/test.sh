@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds weft and runs the whole test suite; then a
 # second build with AddressSanitizer + UndefinedBehaviorSanitizer over the suite.
-# Usage: scripts/test.sh            (WEFT_SKIP_SANITIZE=1 skips the sanitizer pass)
+# When nvcc is present, the CUDA configuration is built too (compile and link check:
+# these machines have no GPU, so its parity suites report as skipped).
+# Usage: scripts/test.sh            (WEFT_SKIP_SANITIZE=1 skips the sanitizer pass,
+#                                    WEFT_SKIP_CUDA=1 the CUDA build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS="${WEFT_JOBS:-2}"
@@ -13,6 +16,18 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DWEFT_WERROR=ON >/dev/null
 cmake --build build -j"$JOBS"
 echo "== tests =="
 (cd build && OMP_NUM_THREADS=2 ctest --output-on-failure -j1)
+
+NVCC="$(command -v nvcc || true)"
+[[ -z "$NVCC" && -x /usr/local/cuda/bin/nvcc ]] && NVCC=/usr/local/cuda/bin/nvcc
+if [[ "${WEFT_SKIP_CUDA:-0}" != "1" && -n "$NVCC" ]]; then
+  echo "== build (CUDA configuration: compile and link check) =="
+  # Only the targets that link the CUDA backend: the CPU suites are the ones above.
+  cmake -S . -B build-cuda -DCMAKE_BUILD_TYPE=Release -DWEFT_CUDA=ON -DWEFT_BENCH=OFF -DWEFT_WERROR=ON \
+    -DCMAKE_CUDA_COMPILER="$NVCC" >/dev/null
+  cmake --build build-cuda -j"$JOBS" --target weft weft_cuda_tests weft_gemm_peak
+  echo "== CUDA suites (skipped without a GPU) =="
+  (cd build-cuda && ctest -R '^cuda_' --output-on-failure -j1)
+fi
 
 if [[ "${WEFT_SKIP_SANITIZE:-0}" != "1" ]]; then
   echo "== build (ASan + UBSan) =="

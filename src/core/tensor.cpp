@@ -97,6 +97,9 @@ template <typename T>
 T* Tensor::data() const {
   WEFT_CHECK(dtype() == dtype_of<T>, DTypeError, "data<", dtype_name(dtype_of<T>), ">() called on a ", describe(),
              " tensor");
+  // Host access only: a device pointer dereferenced on the host is a wild read.
+  WEFT_CHECK(device().is_cpu(), DeviceError, "data<", dtype_name(dtype_of<T>), ">() called on a ", describe(),
+             " tensor: host access needs a cpu tensor (use .to(Device::cpu()) first)");
   return static_cast<T*>(raw_data());
 }
 template float* Tensor::data<float>() const;

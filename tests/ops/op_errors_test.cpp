@@ -2,6 +2,8 @@
 // the op and the offending shapes/dtypes/values. Never a crash or a silent broadcast.
 #include <doctest/doctest.h>
 
+#include "weft/backend/dispatch.h"
+
 #include "../support/op_cases.h"
 #include "../support/test_util.h"
 #include "weft/ops/ops.h"
@@ -129,11 +131,16 @@ TEST_SUITE("op_errors") {
   }
 
   TEST_CASE("device mismatch and unavailable devices name the device") {
-    CHECK_THROWS_AS((void)Tensor::zeros({2}, DType::f32, Device::cuda(0)), DeviceError);
+    // Without CUDA (or without a GPU) cuda:0 is unavailable; with GPUs, the index past the last one.
+    const int n = cuda_device_count();
+    const Device missing = Device::cuda(n);
+    CHECK_THROWS_AS((void)Tensor::zeros({2}, DType::f32, missing), DeviceError);
     try {
-      (void)Tensor::zeros({2}, DType::f32, Device::cuda(0));
+      (void)Tensor::zeros({2}, DType::f32, missing);
     } catch (const DeviceError& e) {
-      CHECK(std::string(e.what()).find("cuda:0") != std::string::npos);
+      CHECK(std::string(e.what()).find(missing.str()) != std::string::npos);
     }
+    std::string why;
+    if (cuda_device_count(why) == 0) CHECK(!why.empty());
   }
 }

@@ -75,9 +75,9 @@ class Tensor {
   std::string describe() const;  // e.g. "f32[2, 3] cpu"
 
   // ---- host data access ----
-  void* raw_data() const;  // pointer to element 0 (storage + offset)
+  void* raw_data() const;  // pointer to element 0 (storage + offset), on the tensor's device
   template <typename T>
-  T* data() const;  // checks dtype; any device
+  T* data() const;  // checks dtype; cpu tensors only (DeviceError otherwise)
   double item() const;
   template <typename T>
   std::vector<T> to_vector() const;  // row-major copy to host, converting to T

@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include "strided_loop.h"
+#include "../backends.h"
 #include "weft/backend/dispatch.h"
 
 namespace weft {
@@ -91,18 +92,9 @@ void CpuBackend::dropout(const Tensor& x, double p, PhiloxState state, Tensor& o
 
 }  // namespace cpu
 
-Backend& backend_for(Device device) {
-  if (device.is_cpu()) {
-    static cpu::CpuBackend cpu_backend;
-    return cpu_backend;
-  }
-#ifdef WEFT_WITH_CUDA
-  extern Backend& cuda_backend(int index);
-  return cuda_backend(device.index);
-#else
-  throw DeviceError("device " + device.str() +
-                    " is not available: this weft was built without CUDA (configure with -DWEFT_CUDA=ON)");
-#endif
+Backend& cpu_backend() {
+  static cpu::CpuBackend backend;
+  return backend;
 }
 
 int cpu_num_threads() { return omp_get_max_threads(); }

@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "../../fft_length.h"
 #include "../cpu_backend.h"
 #include "../strided_loop.h"
 
@@ -115,20 +116,6 @@ typename Fftw<T>::Plan get_plan(int64_t n, Kind kind, const char* op) {
   return plan;
 }
 
-// Zero-padded length for the causal convolution: the smallest even 2^a·3^b·5^c·7^d
-// ≥ 2T−1, so the circular convolution of length L never wraps into the first T
-// outputs. Even, because FFTW's r2c of odd length cannot use the half-length complex
-// transform and measured ~3× slower per element.
-int64_t causal_length(int64_t T) {
-  for (int64_t L = std::max<int64_t>(2, 2 * T - 1);; ++L) {
-    if (L % 2) continue;
-    int64_t m = L;
-    for (int64_t p : {2, 3, 5, 7})
-      while (m % p == 0) m /= p;
-    if (m == 1) return L;
-  }
-}
-
 int max_threads() { return omp_in_parallel() ? 1 : std::max(1, omp_get_max_threads()); }
 
 // Channels of v handled together by one work item: the gather of a [T, kChanBlock]
@@ -151,7 +138,7 @@ ConvDims conv_dims(const Tensor& a, const Tensor& v, bool causal, const char* op
   c.R = c.T ? a.numel() / c.T : 0;
   WEFT_CHECK(v.shape()[v.dim() - 2] == c.T && v.numel() == c.R * c.T * c.D, ShapeError, op,
              ": a and v must share the leading dims and T, got ", a.describe(), " and ", v.describe());
-  c.L = causal ? causal_length(c.T) : c.T;
+  c.L = causal ? causal_fft_length(c.T) : c.T;
   c.F = c.L / 2 + 1;
   c.nblk = (c.D + kChanBlock - 1) / kChanBlock;
   return c;
