@@ -297,7 +297,10 @@ Recipe load_recipe(const fs::path& file, const std::vector<std::string>& set_ove
   Layer merged = loader.load(file, SourceLoc{display(file)}, "");
 
   for (const std::string& assignment : set_overrides) {
-    auto [keys, text] = parse_set_override(assignment);
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in the lambda below.
+    const auto parsed = parse_set_override(assignment);
+    const std::vector<std::string>& keys = parsed.first;
+    const std::string& text = parsed.second;
     const SourceLoc at = SourceLoc::from_set(assignment);
     std::string path;
     for (const std::string& k : keys) path = join_key(path, k);
