@@ -267,7 +267,7 @@ CheckpointContents load_checkpoint(const fs::path& step_dir) {
   try {
     out.state =
         json::parse(ckpt_io::read_text_file(state_path), ckpt_io::depth_limited(kMaxStateDepth, quoted(state_path)));
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e999
     throw CheckpointError(detail::concat(quoted(state_path), " is not valid JSON: ", e.what()));
   }
   WEFT_CHECK(out.state.is_object(), CheckpointError, quoted(state_path), " is not a JSON object");

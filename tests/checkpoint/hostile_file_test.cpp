@@ -160,4 +160,17 @@ TEST_SUITE("checkpoint_hostile") {
     CHECK(m.find("\"format\" is [12345, 12345") != std::string::npos);
     CHECK(m.size() < 500);
   }
+
+  TEST_CASE("a state.json number too large for a double is a CheckpointError, not a raw JSON exception (fuzz find)") {
+    // nlohmann::json throws out_of_range (not parse_error) for 1e999; found by
+    // checkpoint_fuzz (tests/fuzz/seeds/checkpoint_fuzz/number_overflow.json).
+    Scratch s;
+    const fs::path step = s.path / "step_00000001";
+    fs::create_directories(step);
+    write_bytes(step / "state.json", R"({"format": "weft-checkpoint-1", "seed": 11400714819323e98486})");
+    const std::string m = checkpoint_error([&] { (void)load_checkpoint(step); });
+    CHECK(m.find("state.json") != std::string::npos);
+    CHECK(m.find("is not valid JSON") != std::string::npos);
+    CHECK(m.find("number overflow") != std::string::npos);
+  }
 }
