@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds weft and runs the whole test suite; then a
-# second build with AddressSanitizer + UndefinedBehaviorSanitizer over the suite.
-# When nvcc is present, the CUDA configuration is built too (compile and link check:
-# these machines have no GPU, so its parity suites report as skipped).
+# second build with AddressSanitizer + UndefinedBehaviorSanitizer over the suite;
+# when nvcc is present, the CUDA configuration (compile and link check: these
+# machines have no GPU, so its parity suites report as skipped); then a short run
+# of every fuzz harness (scripts/fuzz.sh, WEFT_FUZZ_SECONDS each).
 # Usage: scripts/test.sh            (WEFT_SKIP_SANITIZE=1 skips the sanitizer pass,
-#                                    WEFT_SKIP_CUDA=1 the CUDA build)
+#                                    WEFT_SKIP_CUDA=1 the CUDA build, WEFT_SKIP_FUZZ=1 the fuzz pass)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS="${WEFT_JOBS:-2}"
@@ -39,5 +40,8 @@ if [[ "${WEFT_SKIP_SANITIZE:-0}" != "1" ]]; then
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
      LSAN_OPTIONS=suppressions="$PWD/../scripts/lsan.supp" UBSAN_OPTIONS=print_stacktrace=1 \
      OMP_NUM_THREADS=2 ctest --output-on-failure -j1)
+fi
+if [[ "${WEFT_SKIP_FUZZ:-0}" != "1" ]]; then
+  scripts/fuzz.sh "${WEFT_FUZZ_SECONDS:-5}"
 fi
 echo "test.sh: all tests passed"

@@ -5,7 +5,7 @@
 namespace weft {
 
 std::vector<Tensor> Node::apply(const Tensor& grad_out) const {
-  WEFT_CHECK(fn_ != nullptr, AutogradError, "backward through op '", name_,
+  WEFT_CHECK(fn_ != nullptr, AutogradError, "backward through op '", op_name(op_),
              "' a second time: its saved tensors were freed after the first backward "
              "(pass retain_graph = true to the first backward)");
   return fn_(grad_out);
@@ -18,7 +18,7 @@ bool should_record(const std::vector<Tensor>& inputs) {
   return false;
 }
 
-Tensor record(const char* op, Tensor out, const std::vector<Tensor>& inputs, Node::BackwardFn fn) {
+Tensor record(OpKind op, Tensor out, const std::vector<Tensor>& inputs, Node::BackwardFn fn) {
   if (!should_record(inputs)) return out;
   std::vector<Edge> edges;
   edges.reserve(inputs.size());

@@ -22,6 +22,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "bounded_json.h"
 #include "durable_io.h"
 #include "file_digest.h"
 
@@ -35,6 +36,7 @@ constexpr const char* kModelFile = "model.safetensors";
 constexpr const char* kOptimFile = "optim.safetensors";
 constexpr const char* kStateFile = "state.json";
 constexpr const char* kLatestFile = "LATEST";
+constexpr int kMaxStateDepth = 32;  // state.json nests 3 deep; deeper is hostile (bounded_json.h)
 constexpr std::string_view kTmpPrefix = ".tmp_";
 
 // The step of a "step_<digits>" name, or nullopt for anything else.
@@ -263,14 +265,15 @@ CheckpointContents load_checkpoint(const fs::path& step_dir) {
 
   CheckpointContents out;
   try {
-    out.state = json::parse(ckpt_io::read_text_file(state_path));
-  } catch (const json::parse_error& e) {
+    out.state =
+        json::parse(ckpt_io::read_text_file(state_path), ckpt_io::depth_limited(kMaxStateDepth, quoted(state_path)));
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e999
     throw CheckpointError(detail::concat(quoted(state_path), " is not valid JSON: ", e.what()));
   }
   WEFT_CHECK(out.state.is_object(), CheckpointError, quoted(state_path), " is not a JSON object");
   const auto fmt = out.state.find("format");
   WEFT_CHECK(fmt != out.state.end() && fmt->is_string() && *fmt == kCheckpointFormat, CheckpointError,
-             quoted(state_path), ": \"format\" is ", fmt == out.state.end() ? std::string("missing") : fmt->dump(),
+             quoted(state_path), ": \"format\" is ", fmt == out.state.end() ? std::string("missing") : ckpt_io::json_excerpt(*fmt),
              ", expected \"", kCheckpointFormat, "\"");
   const auto files = out.state.find("files");
   WEFT_CHECK(files != out.state.end() && files->is_object(), CheckpointError, quoted(state_path),
@@ -287,7 +290,7 @@ CheckpointContents load_checkpoint(const fs::path& step_dir) {
     WEFT_CHECK(rec.is_object() && size != rec.end() && size->is_number_unsigned() && hash != rec.end() &&
                    hash->is_string(),
                CheckpointError, quoted(state_path), ": \"files\" entry for ", name,
-               " must be {\"size\": bytes, \"xxh3\": hex}, got ", rec.dump());
+               " must be {\"size\": bytes, \"xxh3\": hex}, got ", ckpt_io::json_excerpt(rec));
     const fs::path file = step_dir / name;
     WEFT_CHECK(fs::exists(file, ec), CheckpointError, "checkpoint file ", quoted(file),
                " is missing (state.json lists it)");

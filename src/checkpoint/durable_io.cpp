@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "weft/core/error.h"
+#include "weft/core/regular_file.h"
 
 namespace weft::ckpt_io {
 namespace fs = std::filesystem;
@@ -42,16 +43,10 @@ void Fd::close_checked(const fs::path& file) {
 }
 
 Fd open_read(const fs::path& file, uint64_t* size) {
-  int fd;
-  do fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  while (fd < 0 && errno == EINTR);
-  if (fd < 0) sys_fail("open", file);
-  Fd out(fd);
-  struct stat st{};
-  if (::fstat(fd, &st) != 0) sys_fail("stat", file);
-  WEFT_CHECK(S_ISREG(st.st_mode), CheckpointError, "'", file.string(), "' is not a regular file");
-  if (size) *size = static_cast<uint64_t>(st.st_size);
-  return out;
+  OpenedFile f = open_regular_file(file);  // never blocks on a FIFO; refuses non-files
+  if (f.fd < 0) throw CheckpointError(detail::concat("cannot open '", file.string(), "': ", f.problem));
+  if (size) *size = f.size;
+  return Fd(f.fd);
 }
 
 Fd open_write(const fs::path& file) {

@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bounded_json.h"
 #include "durable_io.h"
 
 namespace weft {
@@ -30,6 +31,10 @@ static_assert(std::endian::native == std::endian::little, "weft's safetensors I/
 namespace {
 
 constexpr uint64_t kMaxHeaderBytes = 100'000'000;  // the reference implementation's limit
+// A valid header nests three deep (root → tensor entry → shape list); anything far
+// deeper is hostile, and a 100,000-deep array would overflow the stack of every
+// recursive walk of the parsed value (dump(), comparison, ...).
+constexpr int kMaxHeaderDepth = 16;
 constexpr const char* kMetadataKey = "__metadata__";
 
 template <typename... Args>
@@ -94,7 +99,8 @@ json parse_header_json(const fs::path& file, const std::string& text) {
   };
   json j;
   try {
-    j = json::parse(text, track_keys);
+    j = json::parse(text, ckpt_io::depth_limited(kMaxHeaderDepth, "safetensors file '" + file.string() + "': header",
+                                                 track_keys));
   } catch (const json::exception& e) {
     fail(file, "header is not valid JSON: ", e.what());
   }
@@ -103,6 +109,8 @@ json parse_header_json(const fs::path& file, const std::string& text) {
   return j;
 }
 
+std::string show(const json& v) { return ckpt_io::json_excerpt(v); }
+
 // A JSON value as a uint64, or nullopt when it is not a non-negative integer.
 std::optional<uint64_t> as_count(const json& v) {
   if (v.is_number_unsigned()) return v.get<uint64_t>();
@@ -110,7 +118,7 @@ std::optional<uint64_t> as_count(const json& v) {
 }
 
 Entry parse_entry(const fs::path& file, const std::string& name, const json& v) {
-  if (!v.is_object()) fail(file, "entry for tensor '", name, "' is not an object (it is ", v.dump(), ")");
+  if (!v.is_object()) fail(file, "entry for tensor '", name, "' is not an object (it is ", show(v), ")");
   Entry e;
   e.name = name;
 
@@ -128,12 +136,12 @@ Entry parse_entry(const fs::path& file, const std::string& name, const json& v) 
   const auto sh = v.find("shape");
   if (sh == v.end() || !sh->is_array())
     fail(file, "tensor '", name, "': \"shape\" must be a list of non-negative integers, got ",
-         sh == v.end() ? std::string("nothing") : sh->dump());
+         sh == v.end() ? std::string("nothing") : show(*sh));
   bool has_zero = false;
   for (const json& d : *sh) {
     const std::optional<uint64_t> n = as_count(d);
     if (!n || *n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-      fail(file, "tensor '", name, "': \"shape\" must be a list of non-negative integers, got ", sh->dump());
+      fail(file, "tensor '", name, "': \"shape\" must be a list of non-negative integers, got ", show(*sh));
     e.shape.push_back(static_cast<int64_t>(*n));
     has_zero = has_zero || *n == 0;
   }
@@ -143,7 +151,7 @@ Entry parse_entry(const fs::path& file, const std::string& name, const json& v) 
     if (has_zero) break;
     const uint64_t ud = static_cast<uint64_t>(d);
     if (bytes > std::numeric_limits<uint64_t>::max() / ud)
-      fail(file, "tensor '", name, "': shape ", sh->dump(), " overflows a 64-bit byte count");
+      fail(file, "tensor '", name, "': shape ", show(*sh), " overflows a 64-bit byte count");
     bytes *= ud;
   }
 
@@ -155,13 +163,13 @@ Entry parse_entry(const fs::path& file, const std::string& name, const json& v) 
   }
   if (!b || !en)
     fail(file, "tensor '", name, "': \"data_offsets\" must be [begin, end] with non-negative integers, got ",
-         off == v.end() ? std::string("nothing") : off->dump());
+         off == v.end() ? std::string("nothing") : show(*off));
   if (*en < *b) fail(file, "tensor '", name, "': data_offsets [", *b, ", ", *en, "] end before they begin");
   e.begin = *b;
   e.end = *en;
   if (e.end - e.begin != bytes)
     fail(file, "tensor '", name, "': data_offsets [", e.begin, ", ", e.end, "] span ", e.end - e.begin,
-         " bytes but ", dts, " ", sh->dump(), " needs ", bytes);
+         " bytes but ", dts, " ", show(*sh), " needs ", bytes);
   return e;
 }
 
@@ -190,7 +198,7 @@ Header read_header(const fs::path& file, const ckpt_io::Fd& fd, uint64_t file_si
       if (value.is_null()) continue;
       if (!value.is_object()) fail(file, "\"__metadata__\" is not an object of strings");
       for (const auto& [mk, mv] : value.items()) {
-        if (!mv.is_string()) fail(file, "\"__metadata__\" value of '", mk, "' is not a string (it is ", mv.dump(), ")");
+        if (!mv.is_string()) fail(file, "\"__metadata__\" value of '", mk, "' is not a string (it is ", show(mv), ")");
         h.metadata.emplace(mk, mv.get<std::string>());
       }
       continue;

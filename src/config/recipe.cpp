@@ -6,6 +6,8 @@
 // every remaining problem at once.
 #include "weft/config/recipe.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -13,6 +15,8 @@
 #include <sstream>
 
 #include "recipe_access.h"
+#include "weft/core/regular_file.h"
+#include "yaml_bounds.h"
 #include "scalar_text.h"
 
 namespace weft {
@@ -32,8 +36,17 @@ using Origins = std::map<std::string, Origin>;
 // "recipes/../configs/x.yaml" becomes "configs/x.yaml".
 std::string display(const fs::path& p) { return p.lexically_normal().generic_string(); }
 
-SourceLoc loc_of(const std::string& file, const YAML::Node& n) {
-  return SourceLoc::from_mark(file, n.Mark().line, n.Mark().column);
+SourceLoc loc_of_mark(const std::string& file, const YAML::Mark& m) {
+  return SourceLoc::from_mark(file, m.line, m.column);
+}
+
+SourceLoc loc_of(const std::string& file, const YAML::Node& n) { return loc_of_mark(file, n.Mark()); }
+
+// The parsed tree itself, or a RecipeError naming the file when it is too deep or,
+// aliases expanded, too big to walk (yaml_bounds.h).
+YAML::Node within_bounds(YAML::Node root, const std::string& file) {
+  if (auto p = yaml_bounds_problem(root)) fail(loc_of_mark(file, p->mark), "", p->message);
+  return root;
 }
 
 // The child of a map by key, or an undefined node; never inserts.
@@ -172,13 +185,11 @@ class Loader {
 
  private:
   static YAML::Node parse(const fs::path& path, const std::string& name) {
-    std::ifstream in(path, std::ios::binary);
-    std::error_code ec;
-    if (!in || fs::is_directory(path, ec)) fail(SourceLoc{name}, "", "cannot read this file");
-    std::ostringstream text;
-    text << in.rdbuf();
+    std::string problem;
+    const std::string text = read_regular_file(path, kMaxRecipeBytes, &problem);
+    if (!problem.empty()) fail(SourceLoc{name}, "", "cannot read this file: it " + problem);
     try {
-      return YAML::Load(text.str());
+      return within_bounds(YAML::Load(text), name);
     } catch (const YAML::ParserException& e) {
       fail(SourceLoc::from_mark(name, e.mark.line, e.mark.column), "", "YAML syntax error: " + e.msg);
     } catch (const YAML::Exception& e) {
@@ -217,8 +228,14 @@ class Loader {
       if (!include_root_.empty()) tried.push_back(include_root_ / p);
     }
     std::error_code ec;
-    for (const fs::path& t : tried)
-      if (fs::is_regular_file(t, ec)) return t;
+    for (const fs::path& t : tried) {
+      if (!fs::exists(t, ec)) continue;
+      // Found, but a FIFO, a device or a folder: say so rather than "cannot find".
+      OpenedFile f = open_regular_file(t);
+      if (f.fd < 0) fail(at, key, "included file '" + display(t) + "' " + f.problem);
+      ::close(f.fd);
+      return t;
+    }
     std::string looked;
     for (const fs::path& t : tried) looked += (looked.empty() ? "" : ", ") + display(t);
     fail(at, key, "cannot find included file '" + entry + "' (looked for " + looked + ")");
@@ -280,7 +297,10 @@ Recipe load_recipe(const fs::path& file, const std::vector<std::string>& set_ove
   Layer merged = loader.load(file, SourceLoc{display(file)}, "");
 
   for (const std::string& assignment : set_overrides) {
-    auto [keys, text] = parse_set_override(assignment);
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in the lambda below.
+    const auto parsed = parse_set_override(assignment);
+    const std::vector<std::string>& keys = parsed.first;
+    const std::string& text = parsed.second;
     const SourceLoc at = SourceLoc::from_set(assignment);
     std::string path;
     for (const std::string& k : keys) path = join_key(path, k);
@@ -291,6 +311,7 @@ Recipe load_recipe(const fs::path& file, const std::vector<std::string>& set_ove
         fail(at, path, "cannot read the value as YAML: " + e.msg);
       }
     }();
+    if (auto p = yaml_bounds_problem(value)) fail(at, path, p->message);
     // Build {a: {b: {c: value}}} and merge it like one more fragment.
     YAML::Node layer = value;
     for (size_t i = keys.size(); i-- > 0;) {

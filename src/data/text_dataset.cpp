@@ -1,12 +1,16 @@
 #include "weft/data/text_dataset.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <fstream>
 #include <system_error>
 
 #include "utf8.h"
 #include "weft/core/error.h"
+#include "weft/core/regular_file.h"
 
 namespace weft {
 
@@ -15,17 +19,20 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string read_file(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  WEFT_CHECK(in, DataError, "data: cannot open '", file.string(), "' for reading");
-  // Sized once from the end offset: corpora run to tens of MB.
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  WEFT_CHECK(size >= 0, DataError, "data: cannot determine the size of '", file.string(), "'");
-  in.seekg(0, std::ios::beg);
-  std::string text(static_cast<size_t>(size), '\0');
-  in.read(text.data(), size);
-  WEFT_CHECK(in.gcount() == size, DataError, "data: error while reading '", file.string(), "' (read ", in.gcount(),
-             " of ", size, " bytes)");
+  // Never blocks on a FIFO or reads /dev/zero without end: regular files only.
+  OpenedFile f = open_regular_file(file);
+  WEFT_CHECK(f.fd >= 0, DataError, "data: cannot open '", file.string(), "' for reading: ", f.problem);
+  std::string text(static_cast<size_t>(f.size), '\0');
+  size_t got = 0;
+  while (got < text.size()) {
+    const ssize_t r = ::read(f.fd, text.data() + got, text.size() - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    got += static_cast<size_t>(r);
+  }
+  ::close(f.fd);
+  WEFT_CHECK(got == text.size(), DataError, "data: error while reading '", file.string(), "' (read ", got, " of ",
+             text.size(), " bytes)");
   return text;
 }
 

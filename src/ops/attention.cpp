@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "op_checks.h"
+#include "weft/ops/op.h"
 #include "weft/autograd/node.h"
 #include "weft/backend/dispatch.h"
 
@@ -33,7 +34,8 @@ Tensor packed_heads(const Tensor& t, int64_t parts, int64_t part, int64_t H) {
 }  // namespace
 
 Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionOptions& opts) {
-  const char* op = "causal_attention";
+  constexpr OpKind kind = OpKind::causal_attention;
+  const char* op = op_cstr(kind);
   opcheck::floating(op, q, "q");
   opcheck::floating(op, k, "k");
   opcheck::floating(op, v, "v");
@@ -65,7 +67,7 @@ Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, const
   backend_for(q.device()).attention_forward(qc, kc, vc, p, out, lse);
   if (!should_record({q, k, v})) return out;
   Tensor os = out.detach();
-  return record(op, out, {q, k, v}, [qc, kc, vc, os, lse, p, contig](const Tensor& g) -> std::vector<Tensor> {
+  return record(kind, out, {q, k, v}, [qc, kc, vc, os, lse, p, contig](const Tensor& g) -> std::vector<Tensor> {
     Tensor gq = Tensor::empty(qc.shape(), qc.dtype(), qc.device());
     Tensor gk = Tensor::empty(qc.shape(), qc.dtype(), qc.device());
     Tensor gv = Tensor::empty(qc.shape(), qc.dtype(), qc.device());
@@ -75,7 +77,8 @@ Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, const
 }
 
 Tensor qkv_attention(const Tensor& qkv, int64_t n_heads, const AttentionOptions& opts) {
-  const char* op = "qkv_attention";
+  constexpr OpKind kind = OpKind::qkv_attention;
+  const char* op = op_cstr(kind);
   opcheck::floating(op, qkv, "qkv");
   WEFT_CHECK(qkv.dim() == 3, ShapeError, op, ": qkv must be [batch, time, 3·d_model], got ", qkv.describe());
   WEFT_CHECK(n_heads >= 1 && qkv.shape()[2] % (3 * n_heads) == 0, ShapeError, op, ": the last dim of qkv ",
@@ -95,7 +98,7 @@ Tensor qkv_attention(const Tensor& qkv, int64_t n_heads, const AttentionOptions&
                          lse);
   if (!should_record({qkv})) return out;
   Tensor os = out.detach();
-  return record(op, out, {qkv}, [x, os, lse, p, H](const Tensor& g) -> std::vector<Tensor> {
+  return record(kind, out, {qkv}, [x, os, lse, p, H](const Tensor& g) -> std::vector<Tensor> {
     Tensor gc = g.is_contiguous() ? g : g.clone();
     // One buffer for dq, dk, dv in the packed layout: the kernel writes each head's slices.
     Tensor gx = Tensor::empty(x.shape(), x.dtype(), x.device());
@@ -108,7 +111,8 @@ Tensor qkv_attention(const Tensor& qkv, int64_t n_heads, const AttentionOptions&
 }
 
 Tensor shaped_combine(const Tensor& v, const Tensor& sv, const Tensor& alpha, const Tensor& beta, const Tensor& gamma) {
-  const char* op = "shaped_combine";
+  constexpr OpKind kind = OpKind::shaped_combine;
+  const char* op = op_cstr(kind);
   opcheck::floating(op, v, "v");
   for (const Tensor* t : {&sv, &alpha, &beta, &gamma}) {
     opcheck::same_dtype(op, v, *t);
@@ -125,7 +129,7 @@ Tensor shaped_combine(const Tensor& v, const Tensor& sv, const Tensor& alpha, co
   Tensor out = Tensor::empty(v.shape(), v.dtype(), v.device());
   backend_for(v.device()).shaped_mix(vc, sc, ac, bc, gc, out);
   if (!should_record({v, sv, alpha, beta, gamma})) return out;
-  return record(op, out, {v, sv, alpha, beta, gamma},
+  return record(kind, out, {v, sv, alpha, beta, gamma},
                 [vc, sc, ac, bc, gc, contig](const Tensor& g) -> std::vector<Tensor> {
                   Tensor gv = Tensor::empty(vc.shape(), vc.dtype(), vc.device());
                   Tensor gs = Tensor::empty(vc.shape(), vc.dtype(), vc.device());

@@ -1,13 +1,15 @@
 #include "weft/ops/dropout.h"
 
 #include "op_checks.h"
+#include "weft/ops/op.h"
 #include "weft/autograd/node.h"
 #include "weft/backend/dispatch.h"
 
 namespace weft {
 
 Tensor dropout(const Tensor& x, double p, bool training, Generator* gen) {
-  const char* op = "dropout";
+  constexpr OpKind kind = OpKind::dropout;
+  const char* op = op_cstr(kind);
   opcheck::floating(op, x, "x");
   WEFT_CHECK(p >= 0.0 && p < 1.0, ValueError, op, ": probability ", p, " is outside [0, 1)");
   if (!training || p == 0.0) return x;
@@ -16,7 +18,7 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator* gen) {
   Tensor xc = x.is_contiguous() ? x : x.clone();
   Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
   backend_for(x.device()).dropout(xc, p, state, out);
-  return record(op, out, {x}, [p, state](const Tensor& grad) -> std::vector<Tensor> {
+  return record(kind, out, {x}, [p, state](const Tensor& grad) -> std::vector<Tensor> {
     // The mask is regenerated from the same counter range instead of being stored.
     Tensor gc = grad.is_contiguous() ? grad : grad.clone();
     Tensor gx = Tensor::empty(grad.shape(), grad.dtype(), grad.device());

@@ -1,6 +1,7 @@
 #include "weft/ops/fft.h"
 
 #include "op_checks.h"
+#include "weft/ops/op.h"
 #include "weft/autograd/node.h"
 #include "weft/backend/dispatch.h"
 #include "weft/ops/elementwise.h"
@@ -37,7 +38,7 @@ Tensor rfft_last(const Tensor& x) {
   os.push_back(2);
   Tensor out = Tensor::empty(os, x.dtype(), x.device());
   backend_for(x.device()).rfft(contig(x), out);
-  return record("rfft", out, {x}, [n](const Tensor& g) -> std::vector<Tensor> {
+  return record(OpKind::rfft, out, {x}, [n](const Tensor& g) -> std::vector<Tensor> {
     // dL/dx_m = Re Σ_k g_k e^{+2πikm/n}: a c2r of g with pair bins halved, times n.
     Tensor w = bin_weights(n, 0.5, 1.0, 1.0, g.dtype(), g.device());
     return {mul(irfft_last(mul(g, w), n), static_cast<double>(n))};
@@ -50,7 +51,7 @@ Tensor irfft_last(const Tensor& x, int64_t n) {
   os.back() = n;
   Tensor out = Tensor::empty(os, x.dtype(), x.device());
   backend_for(x.device()).irfft(contig(x), n, out);
-  return record("irfft", out, {x}, [n](const Tensor& g) -> std::vector<Tensor> {
+  return record(OpKind::irfft, out, {x}, [n](const Tensor& g) -> std::vector<Tensor> {
     // Adjoint of (1/n)·c2r: pair bins count twice; the ignored imaginary parts get 0.
     Tensor w = bin_weights(n, 2.0 / static_cast<double>(n), 1.0 / static_cast<double>(n), 0.0, g.dtype(),
                            g.device());
@@ -58,7 +59,8 @@ Tensor irfft_last(const Tensor& x, int64_t n) {
   });
 }
 
-Tensor conv_impl(const char* op, const Tensor& a, const Tensor& v, bool causal) {
+Tensor conv_impl(OpKind kind, const Tensor& a, const Tensor& v, bool causal) {
+  const char* op = op_cstr(kind);
   opcheck::floating(op, a, "a");
   opcheck::floating(op, v, "v");
   opcheck::same_dtype(op, a, v);
@@ -72,7 +74,7 @@ Tensor conv_impl(const char* op, const Tensor& a, const Tensor& v, bool causal) 
   Tensor out = Tensor::empty(v.shape(), v.dtype(), v.device());
   backend_for(v.device()).fft_conv(ac, vc, causal, out);
   if (!should_record({a, v})) return out;
-  return record(op, out, {a, v}, [ac, vc, causal](const Tensor& g) -> std::vector<Tensor> {
+  return record(kind, out, {a, v}, [ac, vc, causal](const Tensor& g) -> std::vector<Tensor> {
     Tensor ga = Tensor::empty(ac.shape(), ac.dtype(), ac.device());
     Tensor gv = Tensor::empty(vc.shape(), vc.dtype(), vc.device());
     backend_for(vc.device()).fft_conv_backward(ac, vc, contig(g), causal, ga, gv);
@@ -107,7 +109,7 @@ Tensor irfft(const Tensor& x, int64_t n, int64_t dim) {
   return transpose(irfft_last(transpose(x, d, last), n), d, last);
 }
 
-Tensor circular_conv(const Tensor& a, const Tensor& v) { return conv_impl("circular_conv", a, v, false); }
-Tensor causal_conv(const Tensor& a, const Tensor& v) { return conv_impl("causal_conv", a, v, true); }
+Tensor circular_conv(const Tensor& a, const Tensor& v) { return conv_impl(OpKind::circular_conv, a, v, false); }
+Tensor causal_conv(const Tensor& a, const Tensor& v) { return conv_impl(OpKind::causal_conv, a, v, true); }
 
 }  // namespace weft

@@ -1,6 +1,7 @@
 #include "weft/ops/indexing.h"
 
 #include "op_checks.h"
+#include "weft/ops/op.h"
 #include "weft/autograd/node.h"
 #include "weft/backend/dispatch.h"
 #include "weft/ops/shape_ops.h"
@@ -26,7 +27,8 @@ Tensor contig(const Tensor& t) { return t.is_contiguous() ? t : t.clone(); }
 }  // namespace
 
 Tensor embedding(const Tensor& weight, const Tensor& idx) {
-  const char* op = "embedding";
+  constexpr OpKind kind = OpKind::embedding;
+  const char* op = op_cstr(kind);
   opcheck::floating(op, weight, "weight");
   WEFT_CHECK(weight.dim() == 2, ShapeError, op, ": weight must be [vocab, dim], got ", weight.describe());
   opcheck::same_device(op, weight, idx);
@@ -38,7 +40,7 @@ Tensor embedding(const Tensor& weight, const Tensor& idx) {
   Shape os = idx.shape();
   os.push_back(D);
   out = reshape(out, os);
-  return record(op, out, {weight}, [flat, V, D](const Tensor& g) -> std::vector<Tensor> {
+  return record(kind, out, {weight}, [flat, V, D](const Tensor& g) -> std::vector<Tensor> {
     Tensor gw = Tensor::zeros({V, D}, g.dtype(), g.device());
     backend_for(g.device()).index_add(gw, 0, flat, reshape(contig(g), {flat.numel(), D}));
     return {gw};
@@ -46,7 +48,8 @@ Tensor embedding(const Tensor& weight, const Tensor& idx) {
 }
 
 Tensor index_select(const Tensor& x, int64_t dim, const Tensor& idx) {
-  const char* op = "index_select";
+  constexpr OpKind kind = OpKind::index_select;
+  const char* op = op_cstr(kind);
   opcheck::defined(op, x, "x");
   opcheck::same_device(op, x, idx);
   int d = normalize_dim(dim, x.dim(), op);
@@ -58,7 +61,7 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& idx) {
   backend_for(x.device()).index_select(contig(x), d, ic, out);
   Shape in = x.shape();
   Tensor is = ic.detach();
-  return record(op, out, {x}, [in, d, is](const Tensor& g) -> std::vector<Tensor> {
+  return record(kind, out, {x}, [in, d, is](const Tensor& g) -> std::vector<Tensor> {
     Tensor gx = Tensor::zeros(in, g.dtype(), g.device());
     backend_for(g.device()).index_add(gx, d, is, contig(g));
     return {gx};
@@ -66,7 +69,8 @@ Tensor index_select(const Tensor& x, int64_t dim, const Tensor& idx) {
 }
 
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& idx) {
-  const char* op = "gather";
+  constexpr OpKind kind = OpKind::gather;
+  const char* op = op_cstr(kind);
   opcheck::defined(op, x, "x");
   opcheck::same_device(op, x, idx);
   int d = normalize_dim(dim, x.dim(), op);
@@ -79,7 +83,7 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& idx) {
   backend_for(x.device()).gather(contig(x), d, ic, out);
   Shape in = x.shape();
   Tensor is = ic.detach();
-  return record(op, out, {x}, [in, d, is](const Tensor& g) -> std::vector<Tensor> {
+  return record(kind, out, {x}, [in, d, is](const Tensor& g) -> std::vector<Tensor> {
     Tensor gx = Tensor::zeros(in, g.dtype(), g.device());
     backend_for(g.device()).scatter_add(gx, d, is, contig(g));
     return {gx};

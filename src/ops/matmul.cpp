@@ -1,6 +1,7 @@
 #include "weft/ops/matmul.h"
 
 #include "op_checks.h"
+#include "weft/ops/op.h"
 #include "weft/autograd/node.h"
 #include "weft/backend/dispatch.h"
 #include "weft/ops/shape_ops.h"
@@ -38,7 +39,8 @@ Tensor matmul_raw(const Tensor& a, const Tensor& b) {
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
-  const char* op = "matmul";
+  constexpr OpKind kind = OpKind::matmul;
+  const char* op = op_cstr(kind);
   opcheck::floating(op, a, "a");
   opcheck::floating(op, b, "b");
   opcheck::same_dtype(op, a, b);
@@ -61,7 +63,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (!should_record({a, b})) return out;
   bool na = needs_grad(a), nb = needs_grad(b);
   Tensor as = a.detach(), bs = b.detach();
-  return record(op, out, {a, b}, [as, bs, na, nb](const Tensor& g) -> std::vector<Tensor> {
+  return record(kind, out, {a, b}, [as, bs, na, nb](const Tensor& g) -> std::vector<Tensor> {
     Tensor ga = na ? sum_to(matmul_raw(g, transpose(bs, -1, -2)), as.shape()) : Tensor();
     Tensor gb = nb ? sum_to(matmul_raw(transpose(as, -1, -2), g), bs.shape()) : Tensor();
     return {ga, gb};
@@ -69,7 +71,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 }
 
 Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
-  const char* op = "linear";
+  constexpr OpKind kind = OpKind::linear;
+  const char* op = op_cstr(kind);
   opcheck::floating(op, x, "x");
   opcheck::floating(op, w, "w");
   opcheck::floating(op, b, "b");
@@ -99,7 +102,7 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   const bool nx = needs_grad(x), nw = needs_grad(w), nb = needs_grad(b);
   Tensor xs = x2.detach(), ws = w.detach();
   Shape xshape = x.shape();
-  return record(op, out, {x, w, b}, [xs, ws, xshape, nx, nw, nb, rows, N](const Tensor& g) -> std::vector<Tensor> {
+  return record(kind, out, {x, w, b}, [xs, ws, xshape, nx, nw, nb, rows, N](const Tensor& g) -> std::vector<Tensor> {
     Tensor g2 = reshape(g, {rows, N});
     Tensor gx = nx ? reshape(matmul_raw(g2, transpose(ws, 0, 1)), xshape) : Tensor();
     Tensor gw = nw ? matmul_raw(transpose(xs, 0, 1), g2) : Tensor();

@@ -1,6 +1,7 @@
 #include "weft/ops/norm.h"
 
 #include "op_checks.h"
+#include "weft/ops/op.h"
 #include "weft/autograd/node.h"
 #include "weft/backend/dispatch.h"
 #include "weft/ops/shape_ops.h"
@@ -22,7 +23,8 @@ Tensor contig(const Tensor& t) { return !t.defined() || t.is_contiguous() ? t : 
 }  // namespace
 
 Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps) {
-  const char* op = "layer_norm";
+  constexpr OpKind kind = OpKind::layer_norm;
+  const char* op = op_cstr(kind);
   opcheck::floating(op, x, "x");
   opcheck::rank_at_least(op, x, 1, "x");
   check_param(op, x, weight, "weight");
@@ -37,7 +39,7 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, dou
   if (!should_record({x, weight, bias})) return y;
   bool nw = needs_grad(weight), nb = needs_grad(bias);
   Tensor xs = xc.detach(), ws = wc.defined() ? wc.detach() : Tensor();
-  return record(op, y, {x, weight, bias}, [=](const Tensor& g) -> std::vector<Tensor> {
+  return record(kind, y, {x, weight, bias}, [=](const Tensor& g) -> std::vector<Tensor> {
     Tensor gc = contig(g);
     Tensor gx = Tensor::empty(xs.shape(), xs.dtype(), xs.device());
     Tensor gw = nw ? Tensor::empty({C}, xs.dtype(), xs.device()) : Tensor();
@@ -48,7 +50,8 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, dou
 }
 
 Tensor rms_norm(const Tensor& x, const Tensor& weight, double eps, bool eps_outside_root) {
-  const char* op = "rms_norm";
+  constexpr OpKind kind = OpKind::rms_norm;
+  const char* op = op_cstr(kind);
   opcheck::floating(op, x, "x");
   opcheck::rank_at_least(op, x, 1, "x");
   check_param(op, x, weight, "weight");
@@ -61,7 +64,7 @@ Tensor rms_norm(const Tensor& x, const Tensor& weight, double eps, bool eps_outs
   if (!should_record({x, weight})) return y;
   bool nw = needs_grad(weight);
   Tensor xs = xc.detach(), ws = wc.defined() ? wc.detach() : Tensor();
-  return record(op, y, {x, weight}, [=](const Tensor& g) -> std::vector<Tensor> {
+  return record(kind, y, {x, weight}, [=](const Tensor& g) -> std::vector<Tensor> {
     Tensor gc = contig(g);
     Tensor gx = Tensor::empty(xs.shape(), xs.dtype(), xs.device());
     Tensor gw = nw ? Tensor::empty({C}, xs.dtype(), xs.device()) : Tensor();

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "op_checks.h"
+#include "weft/ops/op.h"
 #include "weft/autograd/grad_mode.h"
 #include "weft/autograd/node.h"
 #include "weft/backend/dispatch.h"
@@ -62,7 +63,7 @@ Tensor sum(const Tensor& x, const Dims& dims, bool keepdim) {
   auto ds = reduce_dims("sum", x, dims, ks);
   Tensor r = raw_reduce(ReduceOp::sum, x, ks);
   Shape in = x.shape();
-  r = record("sum", r, {x}, [in, ks](const Tensor& g) -> std::vector<Tensor> {
+  r = record(OpKind::sum, r, {x}, [in, ks](const Tensor& g) -> std::vector<Tensor> {
     return {expand(reshape(g, ks), in)};
   });
   return finish(r, ks, ds, keepdim);
@@ -79,7 +80,7 @@ Tensor mean(const Tensor& x, const Dims& dims, bool keepdim) {
     r = div(raw_reduce(ReduceOp::sum, x, ks), static_cast<double>(n));
   }
   Shape in = x.shape();
-  r = record("mean", r, {x}, [in, ks, n](const Tensor& g) -> std::vector<Tensor> {
+  r = record(OpKind::mean, r, {x}, [in, ks, n](const Tensor& g) -> std::vector<Tensor> {
     return {expand(div(reshape(g, ks), static_cast<double>(n)), in)};
   });
   return finish(r, ks, ds, keepdim);
@@ -93,7 +94,7 @@ Tensor max(const Tensor& x, const Dims& dims, bool keepdim) {
   Tensor r = raw_reduce(ReduceOp::max, x, ks);
   if (should_record({x})) {
     Tensor xs = x.detach(), rs = r.detach();
-    r = record("max", r, {x}, [xs, rs, ks](const Tensor& g) -> std::vector<Tensor> {
+    r = record(OpKind::max, r, {x}, [xs, rs, ks](const Tensor& g) -> std::vector<Tensor> {
       // Ties share the gradient equally (amax semantics).
       Tensor hit = eq(xs, rs);
       Tensor ties = sum_to(hit, ks);
@@ -118,7 +119,7 @@ Tensor logsumexp(const Tensor& x, const Dims& dims, bool keepdim) {
   }
   if (should_record({x})) {
     Tensor xs = x.detach(), rs = r.detach();
-    r = record("logsumexp", r, {x}, [xs, rs, ks](const Tensor& g) -> std::vector<Tensor> {
+    r = record(OpKind::logsumexp, r, {x}, [xs, rs, ks](const Tensor& g) -> std::vector<Tensor> {
       return {mul(reshape(g, ks), exp(sub(xs, rs)))};
     });
   }
@@ -140,7 +141,7 @@ Tensor var(const Tensor& x, const Dims& dims, bool keepdim, int64_t correction) 
     centered = sub(x, mu);
     r = div(raw_reduce(ReduceOp::sum, mul(centered, centered), ks), denom);
   }
-  r = record("var", r, {x}, [centered, ks, denom](const Tensor& g) -> std::vector<Tensor> {
+  r = record(OpKind::var, r, {x}, [centered, ks, denom](const Tensor& g) -> std::vector<Tensor> {
     return {mul(reshape(g, ks), mul(centered, 2.0 / denom))};
   });
   return finish(r, ks, ds, keepdim);
@@ -152,7 +153,7 @@ Tensor cumsum(const Tensor& x, int64_t dim) {
   Tensor xc = x.is_contiguous() ? x : x.clone();
   Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
   backend_for(x.device()).cumsum(xc, d, out);
-  return record("cumsum", out, {x}, [d](const Tensor& g) -> std::vector<Tensor> {
+  return record(OpKind::cumsum, out, {x}, [d](const Tensor& g) -> std::vector<Tensor> {
     // Reverse cumulative sum: gx_i = Σ_{j≥i} g_j = total − cumsum(g)_i + g_i.
     Tensor total = sum(g, {d}, true);
     return {add(sub(total, cumsum(g, d)), g)};

@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "op_checks.h"
+#include "weft/ops/op.h"
 #include "weft/autograd/node.h"
 #include "weft/backend/dispatch.h"
 #include "weft/ops/elementwise.h"
@@ -77,7 +78,7 @@ Tensor reshape(const Tensor& x, Shape shape) {
   else
     out = Tensor::make_view(x.clone(), shape, contiguous_strides(shape), 0);
   Shape in = x.shape();
-  return record("reshape", out, {x}, [in](const Tensor& g) -> std::vector<Tensor> { return {reshape(g, in)}; });
+  return record(OpKind::reshape, out, {x}, [in](const Tensor& g) -> std::vector<Tensor> { return {reshape(g, in)}; });
 }
 
 Tensor transpose(const Tensor& x, int64_t d0, int64_t d1) {
@@ -88,7 +89,7 @@ Tensor transpose(const Tensor& x, int64_t d0, int64_t d1) {
   std::swap(sh[a], sh[b]);
   std::swap(st[a], st[b]);
   Tensor out = Tensor::make_view(x, sh, st, x.offset());
-  return record("transpose", out, {x}, [a, b](const Tensor& g) -> std::vector<Tensor> { return {transpose(g, a, b)}; });
+  return record(OpKind::transpose, out, {x}, [a, b](const Tensor& g) -> std::vector<Tensor> { return {transpose(g, a, b)}; });
 }
 
 Tensor permute(const Tensor& x, const std::vector<int64_t>& order) {
@@ -106,7 +107,7 @@ Tensor permute(const Tensor& x, const std::vector<int64_t>& order) {
     st[i] = x.strides()[d];
   }
   Tensor out = Tensor::make_view(x, sh, st, x.offset());
-  return record("permute", out, {x}, [inv](const Tensor& g) -> std::vector<Tensor> { return {permute(g, inv)}; });
+  return record(OpKind::permute, out, {x}, [inv](const Tensor& g) -> std::vector<Tensor> { return {permute(g, inv)}; });
 }
 
 Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
@@ -119,7 +120,7 @@ Tensor narrow(const Tensor& x, int64_t dim, int64_t start, int64_t length) {
   sh[d] = length;
   Tensor out = Tensor::make_view(x, sh, x.strides(), x.offset() + start * x.strides()[d]);
   Shape in = x.shape();
-  return record("narrow", out, {x}, [in, d, start, length](const Tensor& g) -> std::vector<Tensor> {
+  return record(OpKind::narrow, out, {x}, [in, d, start, length](const Tensor& g) -> std::vector<Tensor> {
     Tensor gx = Tensor::zeros(in, g.dtype(), g.device());
     Tensor slot = Tensor::make_view(gx, g.shape(), gx.strides(), start * gx.strides()[d]);
     (void)length;
@@ -143,14 +144,14 @@ Tensor expand(const Tensor& x, const Shape& shape) {
   if (shape == x.shape()) return x;
   Tensor out = Tensor::make_view(x, shape, st, x.offset());
   Shape in = x.shape();
-  return record("expand", out, {x}, [in](const Tensor& g) -> std::vector<Tensor> { return {sum_to(g, in)}; });
+  return record(OpKind::expand, out, {x}, [in](const Tensor& g) -> std::vector<Tensor> { return {sum_to(g, in)}; });
 }
 
 Tensor contiguous(const Tensor& x) {
   opcheck::defined("contiguous", x, "x");
   if (x.is_contiguous()) return x;
   Tensor out = x.clone();
-  return record("contiguous", out, {x}, [](const Tensor& g) -> std::vector<Tensor> { return {g}; });
+  return record(OpKind::contiguous, out, {x}, [](const Tensor& g) -> std::vector<Tensor> { return {g}; });
 }
 
 Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
@@ -180,7 +181,7 @@ Tensor concat(const std::vector<Tensor>& xs, int64_t dim) {
     backend_for(out.device()).copy(x, slot);
     off += x.shape()[d];
   }
-  return record("concat", out, xs, [sizes, d](const Tensor& g) -> std::vector<Tensor> {
+  return record(OpKind::concat, out, xs, [sizes, d](const Tensor& g) -> std::vector<Tensor> {
     std::vector<Tensor> gs;
     int64_t o = 0;
     for (int64_t s : sizes) {
@@ -227,18 +228,19 @@ Tensor stack(const std::vector<Tensor>& xs, int64_t dim) {
   return concat(us, d);
 }
 
-static Tensor triangle_op(const char* op, const Tensor& x, int64_t k, bool lower) {
+static Tensor triangle_op(OpKind kind, const Tensor& x, int64_t k, bool lower) {
+  const char* op = op_cstr(kind);
   opcheck::defined(op, x, "x");
   opcheck::rank_at_least(op, x, 2, "x");
   Tensor xc = x.is_contiguous() ? x : x.clone();
   Tensor out = Tensor::empty(x.shape(), x.dtype(), x.device());
   backend_for(x.device()).triangle(xc, k, lower, out);
-  return record(op, out, {x}, [k, lower](const Tensor& g) -> std::vector<Tensor> {
+  return record(kind, out, {x}, [k, lower](const Tensor& g) -> std::vector<Tensor> {
     return {lower ? tril(g, k) : triu(g, k)};
   });
 }
-Tensor tril(const Tensor& x, int64_t k) { return triangle_op("tril", x, k, true); }
-Tensor triu(const Tensor& x, int64_t k) { return triangle_op("tril", x, k, false); }
+Tensor tril(const Tensor& x, int64_t k) { return triangle_op(OpKind::tril, x, k, true); }
+Tensor triu(const Tensor& x, int64_t k) { return triangle_op(OpKind::triu, x, k, false); }
 
 Tensor causal_mask(int64_t T, DType dtype, Device device) {
   WEFT_CHECK(T >= 0, ShapeError, "causal_mask: negative length ", T);

@@ -1,6 +1,7 @@
 #include "weft/ops/softmax.h"
 
 #include "op_checks.h"
+#include "weft/ops/op.h"
 #include "weft/autograd/node.h"
 #include "weft/backend/dispatch.h"
 #include "weft/ops/elementwise.h"
@@ -12,18 +13,19 @@ namespace weft {
 namespace {
 
 // Softmax over the last dim of a contiguous tensor; other dims move there and back.
-Tensor softmax_impl(const char* op, const Tensor& x, int64_t dim, bool log) {
+Tensor softmax_impl(OpKind kind, const Tensor& x, int64_t dim, bool log) {
+  const char* op = op_cstr(kind);
   opcheck::floating(op, x, "x");
   WEFT_CHECK(x.dim() >= 1, ShapeError, op, ": needs at least one dim, got ", x.describe());
   int d = normalize_dim(dim, x.dim(), op);
   const int last = static_cast<int>(x.dim()) - 1;
-  if (d != last) return transpose(softmax_impl(op, transpose(x, d, last), -1, log), d, last);
+  if (d != last) return transpose(softmax_impl(kind, transpose(x, d, last), -1, log), d, last);
   Tensor xc = x.is_contiguous() ? x : x.clone();
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
   backend_for(x.device()).softmax(xc, y, log);
   if (!should_record({x})) return y;
   Tensor ys = y.detach();
-  return record(op, y, {x}, [ys, log](const Tensor& g) -> std::vector<Tensor> {
+  return record(kind, y, {x}, [ys, log](const Tensor& g) -> std::vector<Tensor> {
     Tensor gc = g.is_contiguous() ? g : g.clone();
     Tensor gx = Tensor::empty(ys.shape(), ys.dtype(), ys.device());
     backend_for(ys.device()).softmax_backward(ys, gc, gx, log);
@@ -33,11 +35,12 @@ Tensor softmax_impl(const char* op, const Tensor& x, int64_t dim, bool log) {
 
 }  // namespace
 
-Tensor softmax(const Tensor& x, int64_t dim) { return softmax_impl("softmax", x, dim, false); }
-Tensor log_softmax(const Tensor& x, int64_t dim) { return softmax_impl("log_softmax", x, dim, true); }
+Tensor softmax(const Tensor& x, int64_t dim) { return softmax_impl(OpKind::softmax, x, dim, false); }
+Tensor log_softmax(const Tensor& x, int64_t dim) { return softmax_impl(OpKind::log_softmax, x, dim, true); }
 
 Tensor softmax_cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEntropyOptions& opts) {
-  const char* op = "softmax_cross_entropy";
+  constexpr OpKind kind = OpKind::softmax_cross_entropy;
+  const char* op = op_cstr(kind);
   opcheck::floating(op, logits, "logits");
   opcheck::index(op, targets, "targets");
   opcheck::same_device(op, logits, targets);
@@ -85,7 +88,7 @@ Tensor softmax_cross_entropy(const Tensor& logits, const Tensor& targets, const 
   const Reduction red = opts.reduction;
   const int64_t ign = opts.ignore_index;
   const double smooth = opts.label_smoothing;
-  return record(op, out, {logits}, [=](const Tensor& g) -> std::vector<Tensor> {
+  return record(kind, out, {logits}, [=](const Tensor& g) -> std::vector<Tensor> {
     // Per-row upstream gradient.
     Tensor grow = red == Reduction::none ? reshape(g, {N}).clone() : expand(reshape(mul(g, scale), {1}), {N}).clone();
     Tensor gx = Tensor::empty({N, V}, xs.dtype(), xs.device());

@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "../support/block_fixture.h"
 #include "../support/test_util.h"
 #include "weft/autograd/gradcheck.h"
 #include "weft/nn/blocks/pre_ln.h"
@@ -17,6 +18,7 @@
 
 using namespace weft;
 using test::check_close;
+using test::recipe_from_model;
 using test::randn;
 
 namespace {
@@ -327,5 +329,34 @@ TEST_SUITE("cat_attention") {
     CHECK(test::bitwise_equal(e1, e2));
     l->train();
     CHECK_FALSE(test::bitwise_equal(l->forward(x), e1));
+  }
+
+  TEST_CASE("cat_causal at the top of its z_cap range (40): finite in f32, forward and backward, at every logit scale") {
+    const double cap = 40.0;
+    const int64_t T = 12;
+    // z = 0 is the model at init (weights e^(−cap)); ×1e3 drives ẑ to ±cap (weights
+    // e^(−2cap) and 1) at random positions, including first ones.
+    for (double scale : {0.0, 1e3, -1e3, 30.0}) {
+      CAPTURE(scale);
+      Tensor z32 = mul(randn({2, 3, T}, 90, DType::f32), scale);
+      Tensor v32 = randn({2, 3, T, 4}, 91, DType::f32);
+      z32.set_requires_grad(true);
+      v32.set_requires_grad(true);
+      Tensor y = causal_lag_mix(z32, v32, cap, MixDropout{});
+      sum(mul(y, y)).backward();
+      CHECK(std::isfinite(test::max_abs(y.to_vector<double>())));
+      CHECK(std::isfinite(test::max_abs(z32.grad().to_vector<double>())));
+      CHECK(std::isfinite(test::max_abs(v32.grad().to_vector<double>())));
+      // And it is the same mix as the f64 dense reference.
+      check_rel(y.to_vector<double>(), dense_causal(z32.to(DType::f64), v32.to(DType::f64), cap), 1e-4, "cap 40");
+    }
+  }
+
+  TEST_CASE("z_cap above 40 is refused by the recipe schema, naming the key") {
+    CHECK_THROWS_WITH_AS(recipe_from_model("d_model: 16, n_heads: 2, n_layers: 1, seq_len: 8, "
+                                           "block: {type: pre_ln, attn: {type: cat_causal, z_cap: 80}}"),
+                         doctest::Contains("z_cap"), RecipeError);
+    CHECK_NOTHROW(recipe_from_model("d_model: 16, n_heads: 2, n_layers: 1, seq_len: 8, "
+                                    "block: {type: pre_ln, attn: {type: cat_causal, z_cap: 40}}"));
   }
 }

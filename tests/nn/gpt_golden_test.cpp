@@ -13,8 +13,11 @@ TEST_SUITE("nn") {
     nlohmann::json g = test::load_golden("gpt_tiny.json");
     GPTConfig c = test::golden_config(g);
     auto param = make_standard_parameterization({c.d_model, c.n_layers, c.d_model / c.n_heads});
+    // A named default (not a PreLNOptions{} temporary inside the lambda): GCC 12's
+    // -Wmaybe-uninitialized misfires on the temporary's strings at -O3.
+    static const PreLNOptions defaults;
     GPT model(
-        c, param, [](const BlockContext& ctx) { return std::make_shared<PreLNBlock>(ctx, PreLNOptions{}); }, 7);
+        c, param, [](const BlockContext& ctx) { return std::make_shared<PreLNBlock>(ctx, defaults); }, 7);
     test::set_golden_weights(model, g);
     test::check_golden_forward_backward(model, g);
   }

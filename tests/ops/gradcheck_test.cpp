@@ -127,6 +127,7 @@ const std::vector<GradCase>& gradcheck_cases() {
        }},
       {"stack", "dim 1", [] { return gc([](const Inputs& x) { return stack({x[0], x[1]}, 1); }, {randn({2, 3}, 65), randn({2, 3}, 66)}); }},
       {"tril", "k = 0 and batched", [] { return gc([](const Inputs& x) { return tril(x[0]); }, {randn({2, 4, 4}, 67)}); }},
+      {"triu", "k = 1 and batched", [] { return gc([](const Inputs& x) { return triu(x[0], 1); }, {randn({2, 4, 4}, 68)}); }},
       // ---- dropout: a fresh generator per call, so every evaluation uses the same mask ----
       {"dropout", "p = 0.3", [] {
          return gc([](const Inputs& x) {

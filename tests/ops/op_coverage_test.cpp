@@ -1,9 +1,13 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <set>
+#include <string_view>
 
 #include "../support/op_cases.h"
+#include "weft/autograd/node.h"
 #include "weft/ops/op.h"
+#include "weft/ops/ops.h"
 
 using namespace weft;
 
@@ -31,5 +35,17 @@ TEST_SUITE("op_coverage") {
       INFO("error case for unknown op '" << n << "'");
       CHECK(known.count(n) == 1);
     }
+  }
+
+  TEST_CASE("ops record their own OpKind: tril and triu are two ops") {
+    Tensor x = Tensor::ones({3, 3}, DType::f64);
+    x.set_requires_grad(true);
+    CHECK(tril(x).grad_fn()->op() == OpKind::tril);
+    CHECK(triu(x).grad_fn()->op() == OpKind::triu);
+    CHECK(triu(x).grad_fn()->name() == "triu");
+    CHECK(add(x, x).grad_fn()->name() == "add");
+    // Comparisons are listed (non-differentiable), so the coverage test above sees them.
+    for (std::string_view n : {"eq", "gt", "lt", "triu"})
+      CHECK(std::find(kOpNames.begin(), kOpNames.end(), n) != kOpNames.end());
   }
 }

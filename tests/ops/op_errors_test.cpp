@@ -2,6 +2,9 @@
 // the op and the offending shapes/dtypes/values. Never a crash or a silent broadcast.
 #include <doctest/doctest.h>
 
+#include <functional>
+#include <memory>
+
 #include "weft/backend/dispatch.h"
 
 #include "../support/op_cases.h"
@@ -72,6 +75,9 @@ const std::vector<ErrorCase>& error_cases() {
       SHAPE_CASE(where, where(f32({2}), f32({3}), f32({3})), "[2]", "[3]"),
       // masked_fill must not silently enlarge its input through the mask.
       SHAPE_CASE(masked_fill, masked_fill(f32({3}), f32({2, 3}), 0.0), "[2, 3]", "[3]"),
+      SHAPE_CASE(eq, eq(f32({2}), f32({3})), "[2]", "[3]"),
+      DTYPE_CASE(gt, gt(f32({2}), f64({2})), "f32", "f64"),
+      SHAPE_CASE(lt, lt(f32({2, 2}), f32({3})), "[2, 2]", "[3]"),
       INDEX_CASE(sum, sum(f32({2, 3}), {2}), "dim 2"),
       INDEX_CASE(mean, mean(f32({2, 3}), {-3}), "dim -3"),
       SHAPE_CASE(max, max(f32({0})), "f32[0]"),
@@ -107,6 +113,7 @@ const std::vector<ErrorCase>& error_cases() {
       SHAPE_CASE(split, split(f32({2, 5}), {2, 2}, 1), "add up to 4", "5"),
       SHAPE_CASE(stack, stack({f32({2}), f32({3})}, 0), "[3]", "[2]"),
       SHAPE_CASE(tril, tril(f32({3})), "f32[3]", "2"),
+      SHAPE_CASE(triu, triu(f32({3})), "f32[3]", "2"),
       DTYPE_CASE(causal_mask, causal_mask(4, DType::i64), "i64"),
       VALUE_CASE(dropout, dropout(f32({2}), 1.0), "1"),
       SHAPE_CASE(causal_attention, causal_attention(f32({1, 2, 4, 8}), f32({1, 2, 5, 8}), f32({1, 2, 4, 8})), "[1, 2, 5, 8]"),
@@ -130,17 +137,43 @@ TEST_SUITE("op_errors") {
     }
   }
 
-  TEST_CASE("device mismatch and unavailable devices name the device") {
+  TEST_CASE("unavailable devices name the device") {
     // Without CUDA (or without a GPU) cuda:0 is unavailable; with GPUs, the index past the last one.
     const int n = cuda_device_count();
     const Device missing = Device::cuda(n);
-    CHECK_THROWS_AS((void)Tensor::zeros({2}, DType::f32, missing), DeviceError);
+    bool thrown = false;
     try {
       (void)Tensor::zeros({2}, DType::f32, missing);
     } catch (const DeviceError& e) {
+      thrown = true;
       CHECK(std::string(e.what()).find(missing.str()) != std::string::npos);
     }
+    CHECK(thrown);
     std::string why;
     if (cuda_device_count(why) == 0) CHECK(!why.empty());
+  }
+
+  TEST_CASE("device mismatch: ops refuse operands on two devices, naming both, before touching data") {
+    // Without a CUDA build, a cpu buffer labelled cuda:1 stands in for a device
+    // tensor: the device check must fire before any kernel could read it.
+    auto on = [](const Tensor& t, Device d) {
+      auto impl = std::make_shared<TensorImpl>(*t.impl_ptr());
+      impl->device = d;
+      return Tensor(impl);
+    };
+    const Device other = Device::cuda(1);
+    const std::vector<std::pair<std::string, std::function<void()>>> cases = {
+        {"add", [&] { (void)add(f32({2}), on(f32({2}), other)); }},
+        {"where", [&] { (void)where(f32({2}), f32({2}), on(f32({2}), other)); }},
+        {"masked_fill", [&] { (void)masked_fill(f32({2}), on(f32({2}), other), 0.0); }},
+        {"embedding", [&] { (void)embedding(f32({5, 2}), on(i64({2}), other)); }},
+        {"causal_attention",
+         [&] { (void)causal_attention(f32({1, 1, 2, 4}), on(f32({1, 1, 2, 4}), other), f32({1, 1, 2, 4})); }},
+        {"circular_conv", [&] { (void)circular_conv(f32({2, 4}), on(f32({2, 4, 3}), other)); }},
+    };
+    for (const auto& [op, run] : cases) {
+      INFO("op " << op);
+      expect_error<DeviceError>(run, {op, "different devices", "cuda:1", "cpu"});
+    }
   }
 }

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -24,13 +25,31 @@ inline Tensor uniform(const Shape& s, double lo, double hi, uint64_t seed, DType
 
 inline Tensor indices(const std::vector<int64_t>& v, const Shape& s) { return Tensor::from_vector(v, s); }
 
-inline double max_abs_diff(const Tensor& a, const Tensor& b) {
-  auto x = a.to_vector<double>(), y = b.to_vector<double>();
+// NaN and Inf are never "close": any non-finite entry in either input makes the
+// result NaN, and every comparison on NaN (`< tol`, `<= tol`, `> tol`, `== 0`) is
+// false, so a kernel that writes NaN fails every test that compares its output.
+// (std::max(m, NaN) returns m: a max-fold over std::max is NaN-blind.)
+inline double max_abs_diff(const std::vector<double>& x, const std::vector<double>& y) {
   REQUIRE(x.size() == y.size());
   double m = 0;
   for (size_t i = 0; i < x.size(); ++i) {
+    if (!std::isfinite(x[i]) || !std::isfinite(y[i])) return std::numeric_limits<double>::quiet_NaN();
     const double d = std::abs(x[i] - y[i]);
-    if (!(d <= m)) m = d;  // NaN sticks (std::max would drop it)
+    if (d > m) m = d;
+  }
+  return m;
+}
+
+inline double max_abs_diff(const Tensor& a, const Tensor& b) {
+  return max_abs_diff(a.to_vector<double>(), b.to_vector<double>());
+}
+
+// max |v|, NaN when any entry is not finite.
+inline double max_abs(const std::vector<double>& v) {
+  double m = 0;
+  for (double x : v) {
+    if (!std::isfinite(x)) return std::numeric_limits<double>::quiet_NaN();
+    if (std::abs(x) > m) m = std::abs(x);
   }
   return m;
 }
@@ -41,17 +60,25 @@ inline void check_values(const Tensor& t, const std::vector<double>& expect, dou
   for (size_t i = 0; i < v.size(); ++i) CHECK(v[i] == doctest::Approx(expect[i]).epsilon(tol).scale(1.0));
 }
 
-// max |a − b| ≤ tol · max(1, max |b|), with the error and magnitude in the report.
-inline void check_close(const std::vector<double>& a, const std::vector<double>& b, double tol, const char* what) {
-  REQUIRE(a.size() == b.size());
+// max |a − b| ≤ tol · max(1, max |b|); false on any NaN or Inf in a or b.
+struct Closeness {
   double err = 0, mag = 1;
-  for (size_t i = 0; i < a.size(); ++i) {
-    err = std::max(err, std::abs(a[i] - b[i]));
-    mag = std::max(mag, std::abs(b[i]));
-  }
-  INFO(std::string(what) << ": max abs error " << err << ", magnitude " << mag);
-  CHECK(std::isfinite(err));
-  CHECK(err <= tol * mag);
+  bool ok = false;
+};
+inline Closeness closeness(const std::vector<double>& a, const std::vector<double>& b, double tol) {
+  Closeness c;
+  c.err = max_abs_diff(a, b);
+  const double mb = max_abs(b);
+  c.mag = mb > 1 ? mb : (std::isnan(mb) ? mb : 1.0);
+  c.ok = c.err <= tol * c.mag;  // false when err or mag is NaN
+  return c;
+}
+
+// The doctest check of closeness(), with the error and magnitude in the report.
+inline void check_close(const std::vector<double>& a, const std::vector<double>& b, double tol, const char* what) {
+  const Closeness c = closeness(a, b, tol);
+  INFO(std::string(what) << ": max abs error " << c.err << ", magnitude " << c.mag << " (NaN: a non-finite value)");
+  CHECK(c.ok);
 }
 
 inline bool bitwise_equal(const Tensor& a, const Tensor& b) {

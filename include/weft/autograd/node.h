@@ -1,6 +1,7 @@
 // defines: Node, Edge, record — how an op attaches its backward to its output.
 //
-// A Node holds the op name (for error messages), one Edge per input (to the
+// A Node holds its op (an OpKind from op_list.def: no op can record under a name
+// the list lacks), one Edge per input (to the
 // input's own Node, or to the leaf that accumulates), and the backward function.
 // Backward functions are written with ops (so they run on any device) or call a
 // fused *_backward kernel. Saved tensors are captured by the function; saving an
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "weft/core/tensor.h"
+#include "weft/ops/op.h"
 
 namespace weft {
 
@@ -30,11 +32,12 @@ class Node {
   // the input needs none).
   using BackwardFn = std::function<std::vector<Tensor>(const Tensor& grad_out)>;
 
-  Node(std::string name, std::vector<Edge> edges, BackwardFn fn, Shape out_shape, DType out_dtype)
-      : name_(std::move(name)), edges_(std::move(edges)), fn_(std::move(fn)), out_shape_(std::move(out_shape)),
+  Node(OpKind op, std::vector<Edge> edges, BackwardFn fn, Shape out_shape, DType out_dtype)
+      : op_(op), edges_(std::move(edges)), fn_(std::move(fn)), out_shape_(std::move(out_shape)),
         out_dtype_(out_dtype) {}
 
-  const std::string& name() const { return name_; }
+  OpKind op() const { return op_; }
+  std::string name() const { return std::string(op_name(op_)); }
   const std::vector<Edge>& edges() const { return edges_; }
   const Shape& out_shape() const { return out_shape_; }
   DType out_dtype() const { return out_dtype_; }
@@ -44,7 +47,7 @@ class Node {
   void release() { fn_ = nullptr; }
 
  private:
-  std::string name_;
+  OpKind op_;
   std::vector<Edge> edges_;
   BackwardFn fn_;
   Shape out_shape_;
@@ -54,9 +57,9 @@ class Node {
 // True when gradients must flow into `t` (a leaf that requires grad, or history).
 inline bool needs_grad(const Tensor& t) { return t.defined() && t.requires_grad(); }
 
-// If grad mode is on and any input needs grad, attaches a Node named `op` to
+// If grad mode is on and any input needs grad, attaches a Node for `op` to
 // `out` and returns it; otherwise returns `out` unchanged.
-Tensor record(const char* op, Tensor out, const std::vector<Tensor>& inputs, Node::BackwardFn fn);
+Tensor record(OpKind op, Tensor out, const std::vector<Tensor>& inputs, Node::BackwardFn fn);
 
 // True when record() would attach history for these inputs.
 bool should_record(const std::vector<Tensor>& inputs);

@@ -33,5 +33,7 @@ static_assert(kOpFamilies.size() == kOpCount && kOpDifferentiable.size() == kOpC
 constexpr std::string_view op_name(OpKind k) { return kOpNames[static_cast<size_t>(k)]; }
 constexpr std::string_view op_family(OpKind k) { return kOpFamilies[static_cast<size_t>(k)]; }
 constexpr bool op_differentiable(OpKind k) { return kOpDifferentiable[static_cast<size_t>(k)]; }
+// The name as a C string, for error messages (each entry is a string literal).
+constexpr const char* op_cstr(OpKind k) { return op_name(k).data(); }
 
 }  // namespace weft

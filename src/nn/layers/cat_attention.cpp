@@ -120,12 +120,15 @@ std::shared_ptr<Attention> CatAvgKeyType::create(const AttentionArgs& a) {
 
 Schema CatCausalType::schema() {
   Schema s;
+  // At most 40: the weights reach e^(−2cap), which must stay a normal f32
+  // (e^(−80) ≈ 1.8e-35 > 1.2e-38); at cap 80, e^(−160) is 0 in f32 and a prefix whose
+  // weights all underflow divides 0 by 0.
   s.add_number("z_cap", 10.0)
       .min(0.0, true)
-      .max(80.0)
+      .max(40.0)
       .help(
           "soft cap of the logits, z → cap·tanh(z/cap), and the fixed shift c = cap: weights e^(z−c) in [e^(−2cap), "
-          "1]");
+          "1] (at most 40, so that e^(−2cap) is a normal f32)");
   add_cat_common_options(s);
   return s;
 }

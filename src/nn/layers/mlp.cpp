@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "weft/core/error.h"
 #include "weft/nn/blocks/pre_ln.h"
 #include "weft/ops/ops.h"
 
@@ -18,6 +19,11 @@ Tensor apply_activation(const std::string& name, const Tensor& x) {
 MLP::MLP(int64_t d, const MLPOptions& o, const Parameterization& p, Generator& init_gen, Generator* dropout_gen)
     : opts_(o), dropout_gen_(dropout_gen) {
   const int64_t hidden = static_cast<int64_t>(std::llround(o.ffn_mult * static_cast<double>(d)));
+  // The schema's range (0, 64] cannot know d_model: a tiny ffn_mult (1e-320)
+  // passes it and would round to an empty layer that fails deep in reshape.
+  WEFT_CHECK(hidden >= 1, ConfigError, "ffn_mult = ", o.ffn_mult, " gives an MLP hidden width of round(",
+             o.ffn_mult, " * ", d, ") = ", hidden, " at d_model ", d, "; it must be at least 1 (ffn_mult >= ",
+             0.5 / static_cast<double>(d), ")");
   LinearOptions fc{o.bias, false, ParamRole::hidden_weight, o.init.gain, o.init.base, o.init.gain_on_bias};
   LinearOptions proj{o.bias, o.residual_output_init, ParamRole::hidden_weight, o.init.gain, o.init.base, o.init.gain_on_bias};
   fc_ = register_module("fc", std::make_shared<Linear>(d, hidden, p, init_gen, fc));
