@@ -19,7 +19,9 @@ int exit_code_for(const std::exception& e) {
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "weft: train transformer variants from YAML recipes (C++20; CPU now, CUDA to come).\n"
+      "weft: train transformer variants from YAML recipes (C++20; training on CPU, CUDA kernels built).\n"
+      "Every model, block, attention, data, evaluator, optimizer and parameterization type a recipe\n"
+      "can name is listed with its options by `weft layers`.\n"
       "Exit codes: 0 ok, 1 runtime failure, 2 usage or recipe error, 3 data error, 4 checkpoint error,\n"
       "130 interrupted (after a checkpoint was saved)."};
   app.set_version_flag("--version", std::string("weft 0.1.0"));
