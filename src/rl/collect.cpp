@@ -151,6 +151,7 @@ void write_offline_data(const std::filesystem::path& file, const OfflineData& d)
       term.push_back(last && t.terminated ? 1.f : 0.f);
       tout.push_back(last && !t.terminated ? 1.f : 0.f);
     }
+  if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
   std::map<std::string, std::string> meta = d.metadata;
   meta["steps"] = std::to_string(n);
   write_safetensors(file,
