@@ -11,6 +11,7 @@
 #include "weft/nn/registry.h"
 #include "weft/optim/registry.h"
 #include "weft/param/registry.h"
+#include "weft/rl/environment.h"
 
 namespace weft::cli {
 
@@ -45,6 +46,7 @@ Runner add_layers(CLI::App& app) {
                 << render_schema(e.schema(), 4);
     list("data types (data.type)", DatasetRegistry::instance());
     list("evaluator types (chosen by the data type)", EvaluatorRegistry::instance());
+    list("environments (weft dataset collect ENV; data.env)", EnvironmentRegistry::instance());
     list("optimizer types (optim.type)", OptimizerRegistry::instance());
     list("parameterization types (param.type)", ParameterizationRegistry::instance());
     return 0;

@@ -19,5 +19,6 @@ Runner add_inspect(CLI::App& app);
 Runner add_bench(CLI::App& app);
 Runner add_layers(CLI::App& app);
 Runner add_ops(CLI::App& app);
+Runner add_dataset(CLI::App& app);
 
 }  // namespace weft::cli

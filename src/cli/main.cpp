@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
       weft::cli::add_train(app),   weft::cli::add_resume(app),  weft::cli::add_eval(app),
       weft::cli::add_generate(app), weft::cli::add_inspect(app), weft::cli::add_bench(app),
       weft::cli::add_layers(app),
-      weft::cli::add_ops(app)};
+      weft::cli::add_ops(app),     weft::cli::add_dataset(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
