@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The paper-claim comparison of the block library (issue 5; variants.md §1-4, 8):
+# The paper-claim comparison of the block library (issue 5; the Magneto, DeepNet, Macaron and SAS papers, 8):
 #   1. every registered block type (plus sas, sas_p and a cat_causal attention run
 #      when those types are registered) trained with the same budget — same data,
 #      steps, width, depth, batch — writing a table (parameters, tokens/s, final

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Coordinate check (variants.md §7, Procedure (a)): SP vs CompleteP, 10 AdamW
+# Coordinate check (the CompleteP paper, Procedure (a)): SP vs CompleteP, 10 AdamW
 # steps at lr 1e-3 on fortunes bytes; `weft train --activations` logs the mean
 # |x| of the embedding, each block output and the logits at every step.
 #   widths 64, 128, 256, 512 at depth 4; depths 2, 4, 8, 16, 32 at width 128

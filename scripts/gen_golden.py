@@ -90,7 +90,7 @@ if __name__ == "__main__" and len(sys.argv) == 1:
     print(json.dumps(out, indent=1))
 
 
-# ---- block variants: post_ln, deepnorm, magneto, macaron (variants.md §1-3) ----
+# ---- block variants: post_ln, deepnorm, magneto, macaron (the Magneto, DeepNet and Macaron papers) ----
 # The same tiny gpt with each block type, written from the papers' equations
 # (not from weft's code), weights by the same closed form; norm gains (every
 # `*ln*.weight` and `*inner_norm.weight`) start at 1.
@@ -189,7 +189,7 @@ if __name__ == "__main__" and sys.argv[1:] == ["blocks"]:
 
 # ---------------------------------------------------------------------------
 # Golden values for tests/nn/variant_golden_test.cpp: the gpt model with `sas`
-# blocks (variants.md §4) and with pre_ln blocks using `cat_causal` attention
+# blocks (the SAS paper) and with pre_ln blocks using `cat_causal` attention
 # (§8), from independent f64 PyTorch implementations written from the spec (dense
 # T×T matrices, no FFT). Same closed-form weights as above, with a per-parameter
 # base stored in the file ("param_base"). `gen_golden.py variants` rewrites

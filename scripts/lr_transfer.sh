@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Depth-wise learning-rate transfer (variants.md §7, Procedure (b)): an lr grid of
+# Depth-wise learning-rate transfer (the CompleteP paper, Procedure (b)): an lr grid of
 # 7 values a factor 2 apart (2.5e-4 ... 1.6e-2) at depths 2, 4, 8, 16, width 128,
 # for SP and CompleteP (base 128 x 2), equal tokens per run (200 steps x 8 x 64
 # bytes, cosine with 20 warm-up steps), scored by the final validation loss on

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Evidence runs for the parameterizations (variants.md §7), driven through the
+"""Evidence runs for the parameterizations (the CompleteP paper), driven through the
 built `weft` binary with generated recipes; plain Python 3, no third-party
 packages. Called by scripts/coord_check.sh and scripts/lr_transfer.sh.
 

@@ -1,6 +1,6 @@
 // weft eval RUN_DIR|CHECKPOINT [--split val|test] [--json] [--from step_N] [--set key=value]...
 //           [--write-pruned DIR]
-// With eval.prune.rate / eval.layers_to_keep (LayerDrop, variants.md §9) the
+// With eval.prune.rate / eval.layers_to_keep (LayerDrop, the LayerDrop paper) the
 // evaluation skips the pruned blocks; --write-pruned also writes the pruned
 // model as a new run folder (blocks renumbered, recipe with model.keep_layers)
 // that eval, generate and inspect read like any other.

@@ -1,5 +1,5 @@
 // weft command-line entry point: CLI11 app, exception-to-exit-code mapping
-// (ARCHITECTURE.md: 0 ok, 1 runtime, 2 usage/recipe, 3 data, 4 checkpoint, 130 interrupted).
+// (the README's architecture map: 0 ok, 1 runtime, 2 usage/recipe, 3 data, 4 checkpoint, 130 interrupted).
 #include <iostream>
 #include <vector>
 

@@ -1,4 +1,4 @@
-// The built-in parameterizations (variants.md §7): sp, mup, completep.
+// The built-in parameterizations (the CompleteP paper): sp, mup, completep.
 #include "weft/param/registry.h"
 
 #include "weft/param/complete_p.h"
@@ -70,7 +70,7 @@ CompletePOptions mup_options(const ResolvedView& param, const ModelShape& shape)
   c.init_std = param.get<double>("init_std");
   c.base_width = param.get<int64_t>("base_width");
   c.eps_scaling = param.get<bool>("eps_scaling");
-  // µP is the table with m_L = 1 (variants.md §7: "param.type: mup (α ignored, m_L = 1)").
+  // µP is the table with m_L = 1 (the CompleteP paper: "param.type: mup (α ignored, m_L = 1)").
   c.base_depth = shape.depth;
   c.alpha = 1.0;
   return c;

@@ -46,7 +46,7 @@ Schema eval_schema() {
   Schema prune;
   prune.add_number("rate", 0.0).range(0.0, 0.5)
       .help("LayerDrop pruning at eval: drop every floor(1/rate)-th layer (0.5 keeps 0, 2, 4, ...; 0 = none)");
-  prune.add_choice("strategy", {"every_other"}, "every_other").help("which layers a rate drops (variants.md §9)");
+  prune.add_choice("strategy", {"every_other"}, "every_other").help("which layers a rate drops (the LayerDrop paper)");
   Schema s;
   s.add_section("prune", prune).help("layer pruning by rate (LayerDrop)");
   s.add_ints("layers_to_keep").help("explicit 0-based blocks to keep at eval (instead of prune.rate)");
@@ -83,7 +83,7 @@ Schema recipe_schema() {
     if (s.get<int64_t>("warmup") > steps)
       r.error("schedule.warmup", "warm-up of " + std::to_string(s.get<int64_t>("warmup")) +
                                      " steps is longer than train.steps " + std::to_string(steps));
-    // The µP/CompleteP learning-rate, decay and ε multipliers are Adam's (variants.md §7).
+    // The µP/CompleteP learning-rate, decay and ε multipliers are Adam's (the CompleteP paper).
     const std::string param = v.get<std::string>("param.type"), optim = v.get<std::string>("optim.type");
     const std::string needed = ParameterizationRegistry::instance().required_optimizer(param);
     if (!needed.empty() && optim != needed)

@@ -159,7 +159,7 @@ void Trainer::run_eval(bool final) {
 StepResult Trainer::step_once(ActivationProbe* probe) {
   StepResult r;
   r.lr = schedule_lr(s_.base_lr, step_, s_.schedule);
-  s_.model->set_step(step_);  // LayerDrop's draws are keyed by the step (variants.md §9)
+  s_.model->set_step(step_);  // LayerDrop's draws are keyed by the step (the LayerDrop paper)
   double loss_sum = 0;
   for (int64_t m = 0; m < accum_; ++m) {
     Batch b = sampler_->next();

@@ -1,5 +1,5 @@
 // defines: test::example_schema(), a realistic recipe schema modelled on the
-// recipe in ARCHITECTURE.md (model/param/optim/schedule/data/train), used by
+// recipe in the README's architecture map (model/param/optim/schedule/data/train), used by
 // the config tests. The real schemas live with the layers that own them.
 #pragma once
 

@@ -1,4 +1,4 @@
-// End-to-end LayerDrop (variants.md §9): training with block.layerdrop (and with
+// End-to-end LayerDrop (the LayerDrop paper): training with block.layerdrop (and with
 // block.attn_dropout) resumes bit for bit; `weft eval --set eval.prune.rate=0.5`
 // prunes every other layer and `--write-pruned` writes a run folder that evaluates
 // and generates alike.

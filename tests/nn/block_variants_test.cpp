@@ -1,4 +1,4 @@
-// The block library (variants.md §1–3): post_ln, deepnorm, magneto, macaron —
+// The block library (the Magneto, DeepNet and Macaron papers): post_ln, deepnorm, magneto, macaron —
 // their constants, init rules, reductions to simpler blocks, residual
 // multipliers, option validation and f64 gradients.
 #include <doctest/doctest.h>
@@ -90,7 +90,7 @@ TEST_SUITE("nn_blocks") {
     CHECK(std::abs(e.beta - 0.4970) < 1e-4);
     CHECK(std::abs(dd.alpha - 2.0598) < 1e-4);
     CHECK(std::abs(dd.beta - 0.3433) < 1e-4);
-    // torchscale's encoder coefficient (variants.md §2 known discrepancy): 0.657 at N = M = 6.
+    // torchscale's encoder coefficient (the DeepNet paper known discrepancy): 0.657 at N = M = 6.
     CHECK(std::abs(deepnorm_constants(StackRole::encdec_encoder, 6, 6, 1.15).beta - 0.657) < 1e-3);
   }
 

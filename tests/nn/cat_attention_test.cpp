@@ -1,4 +1,4 @@
-// CAT attention (variants.md §8): the FFT mixers against dense O(T²) references in
+// CAT attention (the CAT paper): the FFT mixers against dense O(T²) references in
 // f64, row sums of the implied matrices, the cyclic-shift property of the
 // bidirectional layer, exact causality of cat_causal, gradients of W_A, parameter
 // counts, cat_avgkey's logits, CAT-Alter and the AttentionContext hooks.
@@ -176,7 +176,7 @@ TEST_SUITE("cat_attention") {
   TEST_CASE("cyclic shifts: corr output is invariant, conv output moves by twice the shift") {
     // With R_ij = ζ_(j−i) and ζ computed from the tokens themselves, shifting every
     // token by s shifts ζ by s too, and the two shifts cancel (corr) or add (conv):
-    // O(roll(X, s)) = O(X) (corr), = roll(O(X), 2s) (conv). (variants.md calls this
+    // O(roll(X, s)) = O(X) (corr), = roll(O(X), 2s) (conv). (this is
     // "shift equivariance"; for the paper's formula it is this exact relation.)
     Fixture f(8, 2);
     Tensor x = randn({2, 11, 8}, 40, DType::f32);

@@ -1,4 +1,4 @@
-// LayerDrop (variants.md §9) in the gpt model: the per-step draw, eval, the
+// LayerDrop (the LayerDrop paper) in the gpt model: the per-step draw, eval, the
 // extremes p = 0 and p = 1, gradients and AdamW for dropped layers, and
 // every-other pruning with the pruned checkpoint.
 #include <doctest/doctest.h>

@@ -1,4 +1,4 @@
-// Shaped attention and the sas / sas_p blocks (variants.md §4): identity at init,
+// Shaped attention and the sas / sas_p blocks (the SAS paper): identity at init,
 // the C and A row sums, causality, gradients of α, β, γ, the blocks' values at
 // init, the residual multiplier, the optimizer's no-decay group for the gains,
 // the norm options and the parameter saving against pre_ln.

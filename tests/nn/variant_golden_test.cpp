@@ -1,6 +1,6 @@
 // The gpt model with `sas` blocks and with pre_ln + `cat_causal` attention against
 // golden values from independent, dense (no FFT) PyTorch implementations written
-// from variants.md §4 and §8 (scripts/gen_golden.py → tests/golden/sas_tiny.json,
+// from the SAS paper and §8 (scripts/gen_golden.py → tests/golden/sas_tiny.json,
 // cat_causal_tiny.json): loss, logits and parameter gradients.
 #include <doctest/doctest.h>
 #include <yaml-cpp/yaml.h>

@@ -1,4 +1,4 @@
-// Parameterizations (variants.md §7): the CompleteP table at three (m_N, m_L, α)
+// Parameterizations (the CompleteP paper): the CompleteP table at three (m_N, m_L, α)
 // points, SP as its m_N = m_L = 1 case, init statistics, the multipliers a
 // built model carries, the residual and logit multipliers in the forward, and
 // the recipe checks.
@@ -71,7 +71,7 @@ TEST_SUITE("param") {
   TEST_CASE("the CompleteP table at (m_N, m_L, alpha) = (1, 1, 1), (4, 8, 1), (4, 8, 0.5)") {
     struct Row {
       double m_n, m_l, alpha;
-      // expected, written out from variants.md §7 (not from the implementation's formulas)
+      // expected, written out from the CompleteP paper (not from the implementation's formulas)
       double hidden_std, hidden_lr, hidden_wd, block_lr, eps, residual, output;
     };
     const double s8 = std::sqrt(8.0);

@@ -1,5 +1,5 @@
 // decision_transformer: the token layout, causality, padding invariance,
-// timestep clamping and loss masking (variants.md §6), in f64.
+// timestep clamping and loss masking (the Decision Transformer paper), in f64.
 #include <doctest/doctest.h>
 
 #include <cmath>

@@ -1,6 +1,6 @@
 // The per-op test tables: every op in op_list.def must appear in the gradcheck
 // table (if differentiable) and in the error table. tests/ops/op_coverage_test.cpp
-// enforces it (style-anchors practices 1 and 6).
+// enforces it.
 #pragma once
 
 #include <functional>

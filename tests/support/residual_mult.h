@@ -1,5 +1,5 @@
 // Checking that a block type applies the parameterization's residual multiplier
-// (CompleteP's m_L^{−α}, variants.md §7) to every residual branch: build the
+// (CompleteP's m_L^{−α}, the CompleteP paper) to every residual branch: build the
 // same block (same init stream) under a parameterization that differs from SP
 // only in residual_mult() and compare its forward with a reference the test
 // writes from the block's own sub-modules.

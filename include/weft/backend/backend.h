@@ -1,6 +1,6 @@
 // defines: Backend — the abstract kernel interface, one pure virtual per kernel.
 //
-// A backend without some kernel does not compile (style-anchors practice 4: no
+// A backend without some kernel does not compile (no
 // default bodies, no runtime "not supported"). ops/ is the only caller: every op
 // checks shapes/dtypes/devices first, then calls exactly one of these through
 // backend_for(device) (backend/dispatch.h). Kernels never record autograd history.

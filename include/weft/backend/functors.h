@@ -2,7 +2,7 @@
 // ReduceOp.
 //
 // Each elementwise formula is written once here, callable from host and device
-// code (style-anchors practice 5): the CPU backend instantiates it inside one
+// code: the CPU backend instantiates it inside one
 // OpenMP loop template, the CUDA backend inside one kernel template.
 #pragma once
 

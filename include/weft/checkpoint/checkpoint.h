@@ -1,7 +1,7 @@
 // defines: CheckpointContents, CheckpointWriter, resolve_checkpoint, load_checkpoint,
 // checkpoint_folder_name.
 //
-// On disk (ARCHITECTURE.md "checkpoint"):
+// On disk (the README's architecture map "checkpoint"):
 //   checkpoints/
 //     LATEST                 "step_00000500\n": the newest complete checkpoint
 //     step_00000500/

@@ -3,7 +3,7 @@
 //
 // Every failure a user can cause is one of these exceptions, with a message that
 // names the op / key / file and the offending values. The CLI maps the family to
-// an exit code (ARCHITECTURE.md: 2 recipe, 3 data, 4 checkpoint, 1 otherwise).
+// an exit code (the README's architecture map: 2 recipe, 3 data, 4 checkpoint, 1 otherwise).
 #pragma once
 
 #include <sstream>

@@ -1,5 +1,5 @@
 // defines: ActivationProbe — records the mean |x| of named activations during a
-// forward pass, for coordinate checks (variants.md §7, Procedure (a): "log mean
+// forward pass, for coordinate checks (the CompleteP paper, Procedure (a): "log mean
 // |·| of the embedding output, each block's output and the logits per step").
 //
 // A Model given a probe (set_activation_probe) records, in forward

@@ -28,7 +28,7 @@ struct AttentionContext {
   double dropout = 0.0;          // residual dropout on the output projection
   double attn_dropout = 0.0;     // dropout on the attention probabilities (softmax types)
   // Init gain of the value and output projections (not query/key): Magneto's γ
-  // (variants.md §1), DeepNorm's β (§2). Multiplies the parameterization's std.
+  // (the Magneto paper), DeepNorm's β (the DeepNet paper). Multiplies the parameterization's std.
   double value_out_gain = 1.0;
   bool value_out_gain_on_bias = true;  // Magneto `scale_biases` (torchscale scales by name)
   // Magneto Sub-LN: a norm of width d on the merged heads right before the

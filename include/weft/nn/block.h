@@ -14,7 +14,7 @@
 namespace weft {
 
 // Which stack a block sits in: Magneto's γ and DeepNorm's α/β depend on it
-// (variants.md §1–2 tables).
+// (the Magneto and DeepNet papers tables).
 enum class StackRole : uint8_t { encoder, decoder, encdec_encoder, encdec_decoder };
 
 // What a block needs from the model that builds it.
@@ -30,7 +30,7 @@ struct BlockContext {
   int64_t partner_depth = 0;  // encoder-decoder models: the other stack's depth (N for the decoder, M for the encoder)
 };
 
-// Adds `layerdrop` (LayerDrop, variants.md §9: probability of skipping the whole
+// Adds `layerdrop` (LayerDrop, the LayerDrop paper: probability of skipping the whole
 // block in a training step; the model applies it) to a block type's schema.
 // Every block type's schema calls this once.
 void add_layerdrop_option(Schema& block_schema);
@@ -47,7 +47,7 @@ void add_auto_number_option(Schema& block_schema, const std::string& name, const
 std::optional<double> read_auto_number(const ResolvedView& block, const std::string& name);
 
 // `base_init: torch_default | xavier_normal | param`: the base distribution of
-// the block's projections before the γ/β gain (variants.md §1–2; `param` = the
+// the block's projections before the γ/β gain (the Magneto and DeepNet papers; `param` = the
 // parameterization's N(0, std²), as in pre_ln).
 void add_base_init_option(Schema& block_schema, const std::string& default_base);
 InitBase read_base_init(const ResolvedView& block);
@@ -57,7 +57,7 @@ class Block : public Module {
   // x [B, T, d_model] → [B, T, d_model]
   virtual Tensor forward(const Tensor& x) = 0;
   // True when the block ends with a norm (post-LN family): the model then adds
-  // no final norm of its own (variants.md §2: "no final LN (post-norm stack)").
+  // no final norm of its own (the DeepNet paper: "no final LN (post-norm stack)").
   virtual bool output_normalized() const { return false; }
   // True when every part of the block other than its Attention modules works
   // position by position (norms, MLPs, residuals; dropout is off in eval): a

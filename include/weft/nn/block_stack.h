@@ -1,7 +1,7 @@
 // defines: BlockStackConfig, BlockStack, BlockBuilder — a stack of registered
 // residual blocks: what every model is built from (gpt holds one; MEGABYTE a
 // global and a local one). The stack owns its blocks (parameters
-// `<name>.<k>.…`), LayerDrop (variants.md §9: per-step draws keyed by seed,
+// `<name>.<k>.…`), LayerDrop (the LayerDrop paper: per-step draws keyed by seed,
 // step and original layer index), inference-time pruning, the activation
 // probes `<name>.<k>`, and its own parameterization: a stack's width and depth
 // are its own, so CompleteP's m_N and m_L (base width and depth) are per stack,

@@ -1,6 +1,6 @@
 // defines: layerdrop_runs, every_other_kept, prune_block_tensors — LayerDrop
 // (Fan, Grave, Joulin 2019, "Reducing Transformer Depth on Demand with
-// Structured Dropout"; variants.md §9).
+// Structured Dropout"; the LayerDrop paper).
 //
 // Training: layer l runs in step s iff u(seed, s, l) > p, with u ∈ (0, 1] a
 // Philox draw keyed by (seed, step, layer) — one draw per step shared by the

@@ -60,11 +60,11 @@ class Model : public Module {
   ActivationProbe* activation_probe() const { return probe_; }
 
   // The trainer's step counter, set before each optimizer step: LayerDrop keys
-  // its per-step draws on it (variants.md §9), so a resumed run redraws nothing.
+  // its per-step draws on it (the LayerDrop paper), so a resumed run redraws nothing.
   void set_step(int64_t step) { step_ = step; }
   int64_t step() const { return step_; }
 
-  // Layer pruning at inference (variants.md §9): the number of blocks, and
+  // Layer pruning at inference (the LayerDrop paper): the number of blocks, and
   // which of them the forward runs (sorted block indices; empty = all). The
   // default refuses: a model type opts in.
   virtual int64_t num_blocks() const { return 0; }

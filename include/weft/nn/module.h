@@ -2,7 +2,7 @@
 //
 // Parameter names are dotted paths through the module tree
 // (`blocks.3.attn.qkv.weight`); they are the checkpoint tensor names and the
-// keys param/ and the optimizer use (style-anchors practice 11).
+// keys param/ and the optimizer use.
 #pragma once
 
 #include <memory>

@@ -9,7 +9,7 @@
 
 namespace weft {
 
-// What a parameter is, for the parameterization (SP/µP/CompleteP, variants.md §7)
+// What a parameter is, for the parameterization (SP/µP/CompleteP, the CompleteP paper)
 // and the optimizer's default groups (no decay on embeddings, norms, biases, gains).
 enum class ParamRole : uint8_t {
   embedding,      // token/position embeddings (input layer)

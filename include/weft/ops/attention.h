@@ -12,7 +12,7 @@ struct AttentionOptions {
   bool causal = true;
   // Optional relative-position hook (ALiBi-style): per-head slopes [H]; the
   // logit of (i, j) gets −slope_h · (i − j). Treated as a constant (no gradient).
-  // Shaped attention (SAS, variants.md §4) composes its α·I and γ·C terms and
+  // Shaped attention (SAS, the SAS paper) composes its α·I and γ·C terms and
   // per-head gains around this op: α·V + β·attn(Q,K,V) − γ·cumsum(V)/(i+1).
   Tensor alibi_slopes;
   // Dropout on the attention probabilities, p in [0, 1): pass 0 outside training.
@@ -35,7 +35,7 @@ Tensor causal_attention(const Tensor& q, const Tensor& k, const Tensor& v, const
 // alibi_slopes are not supported here.
 Tensor qkv_attention(const Tensor& qkv, int64_t n_heads, const AttentionOptions& opts = {});
 
-// Shaped attention's output (He & Hofmann 2024, §4; variants.md §4) from the values
+// Shaped attention's output (He & Hofmann 2024, §4; the SAS paper) from the values
 // and the softmax attention output, both time-major [B, T, H, D], and per-head gains
 // [H]: out[b, t, h] = α_h·v[b, t, h] + β_h·sv[b, t, h] − γ_h·mean(v[b, 0..t, h]) —
 // A_h = α_h·I + β_h·S_h − γ_h·C applied with C·V as a prefix mean (no T×T matrix).

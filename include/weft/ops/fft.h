@@ -1,6 +1,6 @@
 // defines: rfft, irfft (complex values as a trailing [.., 2] of (re, im)), and the
 // differentiable sequence convolutions circular_conv and causal_conv used by CAT
-// attention (variants.md §8).
+// attention (the CAT paper).
 #pragma once
 
 #include "weft/core/tensor.h"

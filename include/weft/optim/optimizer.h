@@ -3,7 +3,7 @@
 // plus a small JSON object).
 //
 // Per-parameter hyper-parameters come from the Parameter itself, read at every
-// step() so that param/ stays the single source of them (ARCHITECTURE.md "param"):
+// step() so that param/ stays the single source of them (the README's architecture map "param"):
 //   lr  = step(lr) argument × Parameter::lr_mult
 //   wd  = options' weight_decay × effective_wd_mult(i)
 //   eps = options' eps × Parameter::eps_mult                      (AdamW)

@@ -1,5 +1,5 @@
 // defines: CompletePOptions, make_complete_p_parameterization — the CompleteP
-// table (Dey et al. 2025, "Don't be lazy", Table 1; variants.md §7), of which µP
+// table (Dey et al. 2025, "Don't be lazy", Table 1; the CompleteP paper), of which µP
 // (m_L = 1) and SP (m_N = m_L = 1) are special cases.
 //
 // With m_N = width / base_width, m_L = depth / base_depth (depth in blocks):
@@ -35,7 +35,7 @@ namespace weft {
 
 struct CompletePOptions {
   std::string name = "completep";    // what name() reports: sp | mup | completep
-  int64_t base_width = 256;          // N_base (variants.md §7 reference: 256)
+  int64_t base_width = 256;          // N_base (the CompleteP paper reference: 256)
   int64_t base_depth = 2;            // L_base, in blocks (reference: 2)
   double alpha = 1.0;                // depth exponent α ∈ [½, 1]; 1 = CompleteP, ½ = depth-µP
   double init_std = 0.02;            // σ_base

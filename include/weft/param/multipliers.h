@@ -3,7 +3,7 @@
 // optimizer multipliers the parameterization gives it.
 //
 // The lr / weight-decay / ε multipliers depend on a parameter's table row
-// (variants.md §7), and for norms that row depends on its place: a norm inside a
+// (the CompleteP paper), and for norms that row depends on its place: a norm inside a
 // block gets η_base·m_L^{α−1}, the final norm η_base. A layer does not know its
 // place, so the multipliers are written in one pass over the finished model
 // (build_model does it for every registered model type). They are a function of

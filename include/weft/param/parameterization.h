@@ -1,11 +1,11 @@
 // defines: ModelShape, InitBase, InitRequest, ParamGroup, Parameterization,
 // make_standard_parameterization, init_std_of, init_parameter — per-parameter
 // init std and optimizer multipliers, and the model-level residual / output /
-// input multipliers and attention scale (ARCHITECTURE.md "param").
+// input multipliers and attention scale (the README's architecture map "param").
 //
 // Layers never hard-code an init std: they ask the model's Parameterization,
 // naming the parameter's role and fans. One implementation, CompleteP's table
-// (Dey et al. 2025, variants.md §7; complete_p.h), serves the three `param.type`s:
+// (Dey et al. 2025, the CompleteP paper; complete_p.h), serves the three `param.type`s:
 //   sp        m_N = m_L = 1: GPT-2's N(0, init_std²) for matrices and embeddings,
 //             residual output projections × 1/√(2·n_layers); every multiplier 1.
 //   mup       µP: the table with m_L = 1.
@@ -13,7 +13,7 @@
 // The optimizer multipliers are written into each Parameter once, after the
 // model is built (param/multipliers.h); the optimizers read them at every step.
 //
-// Composition with a block type's init gain (Magneto γ, variants.md §1; DeepNorm
+// Composition with a block type's init gain (Magneto γ, the Magneto paper; DeepNorm
 // β, §2): the block passes it as InitRequest::gain, which multiplies whatever
 // the base distribution gives.
 //   - base = param: std = gain × init_std(request). Under µP/CompleteP the hidden
@@ -29,7 +29,7 @@
 //   m_L^{−α} and the logit multiplier still apply. DeepNorm's β (∝ L^{−1/4}) and
 //   Magneto's γ (∝ √log L) are themselves depth corrections: combined with
 //   CompleteP's m_L^{−α} branch scaling the depth is corrected twice, so the
-//   optimum no longer transfers across depth by construction (variants.md §7
+//   optimum no longer transfers across depth by construction (the CompleteP paper
 //   pitfalls); weft allows it but does not claim transfer for it.
 #pragma once
 
@@ -48,7 +48,7 @@ struct ModelShape {
 
 // The base distribution of a weight before any gain. `param` asks the
 // parameterization (SP/µP/CompleteP); the others are what some papers' reference
-// code uses (variants.md: "Xavier-normal(g)", "torch-default Linear").
+// code uses ("Xavier-normal(g)", "torch-default Linear").
 enum class InitBase : uint8_t {
   param,          // N(0, std²), std from the Parameterization
   xavier_normal,  // N(0, 2/(fan_in+fan_out))
@@ -70,7 +70,7 @@ struct InitRequest {
   bool outside_blocks = false;
 };
 
-// The rows of the CompleteP table (variants.md §7) a parameter falls in.
+// The rows of the CompleteP table (the CompleteP paper) a parameter falls in.
 enum class ParamGroup : uint8_t {
   embedding,      // token/position embeddings (a tied head is the embedding)
   block_norm,     // norm gains/biases and other gains inside blocks

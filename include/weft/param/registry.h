@@ -1,6 +1,6 @@
 // defines: ParamArgs, ParameterizationRegistry, build_parameterization,
 // WEFT_REGISTER_PARAMETERIZATION — `param.type` in a recipe (sp, mup,
-// completep; variants.md §7) as registered types: the validator, `weft layers`
+// completep; the CompleteP paper) as registered types: the validator, `weft layers`
 // and the factory read the same schema, and a user's parameterization is one
 // class registered with one line.
 #pragma once

@@ -1,6 +1,6 @@
 // defines: RolloutOptions, EpisodeResult, rollout, normalized_score — return-
 // conditioned evaluation of a sequence policy in its environment
-// (variants.md §6): R̂_0 = target / return_scale; each step appends s_t with a
+// (the Decision Transformer paper): R̂_0 = target / return_scale; each step appends s_t with a
 // placeholder action, keeps the last K steps (left-padded), takes the action
 // predicted at the last real step (continuous: mapped back from [−1, 1];
 // discrete: the argmax), steps the environment, and sets

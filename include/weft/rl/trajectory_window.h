@@ -1,7 +1,7 @@
 // defines: TrajectorySpec, WindowRows, window_batch — the one place that turns
 // K steps of (return-to-go, state, action, timestep) into the batch a
 // sequence policy reads, for training windows and rollouts alike, so both
-// normalise, pad and clamp the same way (variants.md §6):
+// normalise, pad and clamp the same way (the Decision Transformer paper):
 //   "states" [B, K, S] f32 (normalised with the training split's mean/std),
 //   "actions" [B, K, A] f32 (continuous: mapped to [−1, 1] by the action
 //   bounds; discrete: the index, A = 1),

@@ -1,4 +1,4 @@
-// defines: recipe_schema — the root Schema of a training recipe (ARCHITECTURE.md
+// defines: recipe_schema — the root Schema of a training recipe (the README's architecture map
 // "Recipe"): seed, device, model, param, optim, schedule, data, train. Model and
 // block types come from the registries, so user layers appear automatically.
 #pragma once

@@ -1,5 +1,5 @@
 // defines: Trainer — the step loop: gradient accumulation, clipping, the
-// optimizer step, logging, evaluation, checkpoints, signals (ARCHITECTURE.md "train").
+// optimizer step, logging, evaluation, checkpoints, signals (the README's architecture map "train").
 #pragma once
 
 #include <atomic>
@@ -50,7 +50,7 @@ class Trainer {
   // From now on, appends one JSON line per step to `file` (truncated first):
   // {"step": s, "embed": v, "blocks.0": v, ..., "logits": v}, the mean |x| of
   // each activation in step s's first micro-batch forward (nn/activation_probe.h;
-  // coordinate checks, variants.md §7). Throws DataError when it cannot be opened.
+  // coordinate checks, the CompleteP paper). Throws DataError when it cannot be opened.
   void log_activations(const std::filesystem::path& file);
 
   int64_t step() const { return step_; }

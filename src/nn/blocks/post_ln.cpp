@@ -33,7 +33,7 @@ PostLNBlock::PostLNBlock(const BlockContext& ctx, const PostLNOptions& o, const 
 }
 
 Tensor PostLNBlock::forward(const Tensor& x) {
-  // The norm comes after the sum (variants.md §2 pitfall); α = 1 skips the multiply.
+  // The norm comes after the sum (the DeepNet paper pitfall); α = 1 skips the multiply.
   auto skip = [&](const Tensor& t) { return skip_weight_ == 1.0 ? t : mul(t, skip_weight_); };
   Tensor h = apply_norm(*ln1_, add(skip(x), scale_branch(attn_->forward(x), residual_mult_)));
   return apply_norm(*ln2_, add(skip(h), scale_branch(mlp_->forward(h), residual_mult_)));

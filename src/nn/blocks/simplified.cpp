@@ -79,7 +79,7 @@ SimplifiedBlock::SimplifiedBlock(const BlockContext& ctx, const SimplifiedBlockO
     if (n2_) register_module("ln2", n2_);
   }
   MLPOptions mo = o.mlp;
-  mo.residual_output_init = false;  // both MLP matrices N(0, std²), no 1/√(2L) (variants.md §4)
+  mo.residual_output_init = false;  // both MLP matrices N(0, std²), no 1/√(2L) (the SAS paper)
   mlp_ = register_module("mlp", std::make_shared<MLP>(d, mo, *ctx.param, *ctx.init_gen, ctx.dropout_gen));
   auto gain = [&](const char* name, double init) {
     Generator unused(0);  // gains are ones: init_parameter draws nothing for them

@@ -78,7 +78,7 @@ void add_cat_common_options(Schema& s) {
       .help("CAT-Alter: k >= 2 makes every k-th block (layer_index % k == k-1) use softmax attention instead; 0 = off");
 }
 
-// CAT-Alter (variants.md §8): the softmax layers of an alternating stack.
+// CAT-Alter (the CAT paper): the softmax layers of an alternating stack.
 bool use_softmax_here(const AttentionArgs& a) {
   const int64_t k = a.options.get<int64_t>("alter_every");
   return k >= 2 && a.ctx.block.layer_index % k == k - 1;

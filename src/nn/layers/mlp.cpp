@@ -35,7 +35,7 @@ MLP::MLP(int64_t d, const MLPOptions& o, const Parameterization& p, Generator& i
 Tensor MLP::forward(const Tensor& x) const {
   Tensor a = dropout(apply_activation(opts_.activation, fc_->forward(x)), opts_.act_dropout, is_training(),
                      dropout_gen_);
-  // Magneto: the inner norm sits after the activation dropout, before fc2 (variants.md §1).
+  // Magneto: the inner norm sits after the activation dropout, before fc2 (the Magneto paper).
   if (inner_norm_) a = apply_norm(*inner_norm_, a);
   Tensor h = proj_->forward(a);
   return dropout(h, opts_.dropout, is_training(), dropout_gen_);

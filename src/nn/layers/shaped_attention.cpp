@@ -49,7 +49,7 @@ ShapedAttention::ShapedAttention(const BlockContext& ctx, const ShapedAttentionO
   alpha_ = make_gain("alpha", o.alpha, o.trainable, p);
   beta_ = make_gain("beta", o.beta, o.trainable, p);
   // γ = 0 stays a constant: a zero-initialised trainable γ would add a C·V path the
-  // reference code does not have (variants.md §4).
+  // reference code does not have (the SAS paper).
   gamma_ = make_gain("gamma", o.gamma, o.trainable && o.gamma != 0.0, p);
   if (o.trainable_value) {
     InitRequest dw{ParamRole::hidden_weight, d, d, false, 0.0};  // ΔW = 0 at init

@@ -29,7 +29,7 @@ GPT::GPT(const GPTConfig& cfg, std::shared_ptr<Parameterization> param, const Bl
   sc.keep_layers = cfg.keep_layers;
   blocks_ = register_module("blocks", std::make_shared<BlockStack>(sc, param_, build_block, init, &dropout_gen_,
                                                                    init_seed, std::move(block_type)));
-  // A post-norm stack ends normalised: no final norm (variants.md §2).
+  // A post-norm stack ends normalised: no final norm (the DeepNet paper).
   if (!blocks_->output_normalized())
     ln_f_ = register_module("ln_f", make_norm(cfg.final_norm, cfg.d_model, 1e-5));
   if (!cfg.tie_embeddings)

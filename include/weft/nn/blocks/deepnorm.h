@@ -1,9 +1,9 @@
 // defines: DeepNormConstants, deepnorm_constants, DeepNormBlock — DeepNet's
 // post-LN block with an up-weighted skip, x_{l+1} = LN(α·x_l + G_l(x_l)), and
 // Xavier-normal init with gain β on v, o, fc1, fc2 (q, k gain 1)
-// (Wang et al. 2022, "DeepNet", Fig. 2 and Sec. 4; variants.md §2).
+// (Wang et al. 2022, "DeepNet", Fig. 2 and Sec. 4; the DeepNet paper).
 //
-// Deviation from torchscale (following the paper, as variants.md says): the
+// Deviation from torchscale (following the paper, as the paper says): the
 // encoder of an encoder-decoder uses β = 0.87·(N⁴M)^(−1/16) (torchscale: 1.15;
 // `encdec_beta_coeff: 1.15` reproduces it), and a DeepNorm decoder is post-LN.
 #pragma once

@@ -1,4 +1,4 @@
-// defines: MacaronBlock — Macaron Net (Lu et al. 2019; variants.md §3): a
+// defines: MacaronBlock — Macaron Net (Lu et al. 2019; the Macaron paper): a
 // Strang–Marchuk splitting step, half a step of FFN, a full step of attention,
 // half a step of a second FFN:
 //   pre  (default):  a = x + ½·FFN₁(LN₁(x));  b = a + Attn(LN₂(a));  y = b + ½·FFN₂(LN₃(b))

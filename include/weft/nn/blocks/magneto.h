@@ -1,5 +1,5 @@
 // defines: magneto_gamma, MagnetoBlock — Magneto / Sub-LayerNorm (Wang et al.
-// 2022, "Foundation Transformers"; variants.md §1): the pre-LN block plus one
+// 2022, "Foundation Transformers"; the Magneto paper): the pre-LN block plus one
 // norm inside each branch, right before its output projection (width d in
 // attention, d_ff in the FFN, after the activation dropout), and the DeepNet-
 // derived init: every parameter of v, o, fc1, fc2 multiplied by γ (q, k untouched).

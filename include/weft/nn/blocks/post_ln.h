@@ -13,7 +13,7 @@ namespace weft {
 
 struct PostLNOptions {
   PreLNOptions common;       // sub_ln and drop_path are not used by the post-norm block
-  double skip_weight = 1.0;  // α: multiplies the skip, not the branch (variants.md §2 pitfall)
+  double skip_weight = 1.0;  // α: multiplies the skip, not the branch (the DeepNet paper pitfall)
 };
 
 class PostLNBlock : public Block {

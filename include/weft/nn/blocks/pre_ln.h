@@ -1,6 +1,6 @@
 // defines: PreLNBlock — x + r·Attn(LN(x)), then x + r·MLP(LN(x)) (GPT-2 / Xiong et al.
 // 2020), r = the parameterization's residual multiplier. With `sub_ln` and a
-// branch init gain it is also the Magneto / Sub-LN block (variants.md §1,
+// branch init gain it is also the Magneto / Sub-LN block (the Magneto paper,
 // blocks/magneto.h), which is pre-LN plus one norm inside each branch.
 #pragma once
 
@@ -22,7 +22,7 @@ struct PreLNOptions {
   double attn_dropout = 0.0;       // dropout on the attention probabilities
   std::string norm = "layernorm";  // layernorm | rmsnorm
   double norm_eps = 1e-5;
-  // Magneto (variants.md §1): Sub-LN norms before the attention output projection
+  // Magneto (the Magneto paper): Sub-LN norms before the attention output projection
   // and before fc2, and the γ init of v/o/fc1/fc2. Off/1 = the plain pre-LN block.
   bool sub_ln = false;
   BranchInit init;
@@ -64,7 +64,7 @@ PreLNOptions read_common_block_options(const ResolvedView& v, const CommonBlockD
 
 // What a standard block passes to its attention and MLP: biases, residual
 // dropout, the branch init (γ/β on v/o and fc1/fc2, base distribution), and with
-// `sub_ln` the inner norms (variants.md §1).
+// `sub_ln` the inner norms (the Magneto paper).
 AttentionContext block_attention_context(const BlockContext& ctx, const PreLNOptions& o);
 MLPOptions block_mlp_options(const PreLNOptions& o);
 

@@ -1,6 +1,6 @@
 // defines: SimplifiedBlock and its registered types SASBlock (`sas`) and
 // SASParallelBlock (`sas_p`) — He & Hofmann's simplified transformer blocks
-// (ICLR 2024; variants.md §4): shaped attention instead of a skip connection,
+// (ICLR 2024; the SAS paper): shaped attention instead of a skip connection,
 // no value/output projections, ReLU MLP without biases.
 //
 //   sas:    a = r·β_SA·SA(N_1(x));  y = α_FF·a + r·β_FF·MLP(N_2(a))

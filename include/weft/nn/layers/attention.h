@@ -26,7 +26,7 @@ class SoftmaxAttention : public Attention {
   Tensor attend_cached(const Tensor& qkv);
 
   std::shared_ptr<Linear> qkv_, proj_;
-  std::shared_ptr<Module> inner_norm_;  // Magneto Sub-LN (variants.md §1), or null
+  std::shared_ptr<Module> inner_norm_;  // Magneto Sub-LN (the Magneto paper), or null
   int64_t n_heads_;
   double dropout_;
   double attn_dropout_;

@@ -1,6 +1,6 @@
 // defines: CatAttention (+ the registered types cat, cat_avgkey, cat_causal) and
 // the two token mixers circulant_mix / causal_lag_mix — CAT, circular-
-// convolutional attention (Yamada 2025; variants.md §8).
+// convolutional attention (Yamada 2025; the CAT paper).
 //
 // Per head h a scalar logit z^h_i per token replaces the T×T score matrix:
 //   cat         z = X W_A (W_A ∈ R^{d×H}); ζ = softmax over the T positions;
@@ -66,7 +66,7 @@ class CatAttention : public Attention {
   CatOptions opts_;
   std::shared_ptr<Linear> score_;  // W_A [d, H] (cat, cat_causal) or the fused W_Q|W_K [d, 2d] (cat_avgkey)
   std::shared_ptr<Linear> value_, proj_;
-  std::shared_ptr<Module> inner_norm_;  // Magneto Sub-LN (variants.md §1), or null
+  std::shared_ptr<Module> inner_norm_;  // Magneto Sub-LN (the Magneto paper), or null
   int64_t n_heads_;
   double scale_;  // cat_avgkey: the parameterization's attention scale
   double dropout_;

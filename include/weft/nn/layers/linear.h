@@ -1,4 +1,4 @@
-// defines: Linear — y = x W + b, W stored [in, out] (variants.md convention).
+// defines: Linear — y = x W + b, W stored [in, out] (the layout of every weft matrix).
 #pragma once
 
 #include "weft/nn/module.h"
@@ -16,7 +16,7 @@ struct LinearOptions {
 };
 
 // How a block type initialises its residual branches beyond the parameterization:
-// Magneto's γ (variants.md §1) or DeepNorm's β (§2) on the value/output
+// Magneto's γ (the Magneto paper) or DeepNorm's β (the DeepNet paper) on the value/output
 // projections and fc1/fc2 (never q/k), and the base distribution of every projection.
 struct BranchInit {
   double gain = 1.0;

@@ -1,5 +1,5 @@
 // defines: MLP — d → ffn_mult·d → d with a GELU/ReLU/SiLU activation, and
-// optionally Magneto's Sub-LN inner norm of width d_ff before fc2 (variants.md §1).
+// optionally Magneto's Sub-LN inner norm of width d_ff before fc2 (the Magneto paper).
 #pragma once
 
 #include <memory>
@@ -20,7 +20,7 @@ struct MLPOptions {
   double norm_eps = 1e-5;
   BranchInit init;  // gain (Magneto γ / DeepNorm β) on fc1 and fc2, base distribution
   // The output projection is a residual branch's last projection for the init (SP's
-  // 1/√(2L) scaling); SAS/SAS-P turn this off (variants.md §4).
+  // 1/√(2L) scaling); SAS/SAS-P turn this off (the SAS paper).
   bool residual_output_init = true;
 };
 

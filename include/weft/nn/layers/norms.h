@@ -18,7 +18,7 @@ class LayerNorm : public Module {
 
 // Where RMSNorm adds its ε: inside the root, x / sqrt(mean(x²) + ε) (the fused
 // rms_norm op; LLaMA, T5), or outside, x / (sqrt(mean(x²)) + ε) (He & Hofmann's
-// simplified blocks, variants.md §4; composed from ops — its gradient is undefined
+// simplified blocks, the SAS paper; composed from ops — its gradient is undefined
 // for an all-zero row, which a trained stream never holds).
 enum class RmsEps : uint8_t { inside_root, outside_root };
 

@@ -1,5 +1,5 @@
 // defines: ShapedAttention, ShapedAttentionOptions — He & Hofmann's shaped
-// attention (ICLR 2024, "Simplifying Transformer Blocks"; variants.md §4), the
+// attention (ICLR 2024, "Simplifying Transformer Blocks"; the SAS paper), the
 // token mixer of the sas / sas_p blocks.
 //
 // Per head h (causal):  A_h = α_h·I + β_h·S_h − γ_h·C,   out = concat_h(A_h V_h)

@@ -1,5 +1,5 @@
 // defines: DecisionTransformer — `model.type: decision_transformer` (Chen et
-// al. 2021, the gym code's layout; variants.md §6). Step t of a window is the
+// al. 2021, the gym code's layout; the Decision Transformer paper). Step t of a window is the
 // three tokens (R̂_t, s_t, a_t) at 3t, 3t+1, 3t+2, each its own linear
 // embedding (discrete actions: an embedding table) plus the absolute timestep
 // embedding ω_t; LayerNorm on the embeddings; no positional table; a causal

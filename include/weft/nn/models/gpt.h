@@ -25,7 +25,7 @@ struct GPTConfig {
   bool tie_embeddings = true;
   double embed_dropout = 0.0;
   std::string final_norm = "layernorm";  // not built when the blocks end normalised (post-LN family)
-  double layerdrop = 0.0;  // LayerDrop probability per block and training step (variants.md §9)
+  double layerdrop = 0.0;  // LayerDrop probability per block and training step (the LayerDrop paper)
   // A pruned model: the original indices of the blocks it holds, built as
   // blocks.0.. with the depth constants of n_layers (empty = all n_layers).
   std::vector<int64_t> keep_layers;

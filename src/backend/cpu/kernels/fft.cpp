@@ -193,7 +193,7 @@ void cmul(T* x, const T* y, int64_t F, bool conj_y) {
 
 // Exactly causal forward of the causal convolution --------------------------
 // out_i = Σ_{k=0}^{i} a_k v_{i−k} where a and v both come from tokens (CAT's causal
-// variant, variants.md §8). One zero-padded FFT of the whole sequence is causal only
+// variant, the CAT paper). One zero-padded FFT of the whole sequence is causal only
 // up to rounding: every output picks up ~1e-7 (f32) of noise from future tokens, so a
 // model could in principle read the future through it. The online ("relaxed")
 // product (van der Hoeven 1997; the divide-and-conquer online convolution) instead

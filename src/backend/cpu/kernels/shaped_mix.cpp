@@ -1,4 +1,4 @@
-// CPU shaped-attention combination (He & Hofmann 2024; variants.md §4):
+// CPU shaped-attention combination (He & Hofmann 2024; the SAS paper):
 // out = α_h·V + β_h·S V − γ_h·C V with C V the causal prefix mean, in one pass over
 // time-major [B, T, H, D] data instead of five broadcast elementwise ops, a cumsum
 // and their backwards. Work is split over (batch, head) lanes; each lane runs its
