@@ -2,6 +2,8 @@
 // `--until 20` + resume equals 40 straight steps bit for bit (LayerDrop in both
 // stacks), eval gives bits per byte, inspect shows both stacks and the FLOPs per
 // byte, generate decodes patch by patch exactly as the recomputing decoder.
+#include <cmath>
+
 #include "e2e_util.h"
 
 using namespace weft::e2e;
@@ -35,6 +37,12 @@ TEST_SUITE("e2e_megabyte") {
     REQUIRE(e.code == 0);
     const auto ej = nlohmann::json::parse(e.out);
     CHECK(ej["loss"].get<double>() < 5.0);
+    Result st = run("eval runs/straight --json --set eval.text_lm.strided=true", s.dir);
+    INFO(st.out);
+    REQUIRE(st.code == 0);
+    const auto sj = nlohmann::json::parse(st.out);
+    CHECK(sj["bpb"].get<double>() != ej["bpb"].get<double>());
+    CHECK(std::abs(sj["bpb"].get<double>() - ej["bpb"].get<double>()) < 0.5);
 
     Result insp = run("inspect runs/straight --json", s.dir);
     INFO(insp.out);

@@ -13,6 +13,8 @@
 #include <unistd.h>
 #include <vector>
 
+#include "../support/golden_model.h"
+#include "../support/block_fixture.h"
 #include "../support/test_util.h"
 #include "weft/autograd/gradcheck.h"
 #include "weft/autograd/grad_mode.h"
@@ -289,5 +291,90 @@ TEST_SUITE("megabyte") {
     Tensor got = dec->prefill(ids);
     Tensor full = logits_of(*m, ids);
     CHECK(row_diff(reshape(got, {1, -1}), narrow(full, 0, 5, 1), 0) <= 1e-5);
+  }
+
+  TEST_CASE("strided inference: each position from the pass that puts it in the first half of its patch") {
+    auto m = build();
+    REQUIRE(m->has_strided_inference());
+    const int64_t T = 13, P = 4, h = 2;
+    const auto ids = random_ids(T, 21);
+    NoGradGuard ng;
+    Tensor strided = reshape(m->strided_forward(Tensor::from_vector(ids, {1, T})), {T, -1});
+    Tensor plain = logits_of(*m, ids);
+    Tensor shifted = logits_of(*m, std::vector<int64_t>(ids.begin() + h, ids.end()));
+    Tensor viewed = reshape(m->forward(narrow(Tensor::from_vector(ids, {1, T}), 1, h, T - h)), {T - h, -1});
+    for (int64_t s = 0; s < T - h; ++s) CHECK(row_diff(viewed, shifted, s) == 0.0);
+    int64_t from_second = 0;
+    for (int64_t s = 0; s < T; ++s) {
+      INFO("row " << s);
+      const bool second = (s + 1) % P >= h && s >= h;
+      from_second += second;
+      CHECK(row_diff(narrow(strided, 0, s, 1), second ? narrow(shifted, 0, s - h, 1) : narrow(plain, 0, s, 1), 0) ==
+            0.0);
+    }
+    CHECK(from_second == 5);  // rows 2, 5, 6, 9, 10
+    // A model without it refuses (the evaluator option names itself).
+    auto gpt = build_language_model(recipe_from_model("d_model: 8, n_heads: 2, n_layers: 1, seq_len: 8").view(), 256);
+    CHECK_FALSE(gpt->has_strided_inference());
+    CHECK_THROWS_AS(gpt->strided_forward(Tensor::zeros({1, 4}, DType::i64)), ConfigError);
+  }
+
+  TEST_CASE("forward, loss and gradients match an independent PyTorch MEGABYTE (tests/golden/megabyte_tiny.json)") {
+    // scripts/gen_golden_megabyte.py: the paper's formulation over ids[0] + targets,
+    // T = 7, P = 3 (8 positions in 3 patches, the last one partial).
+    nlohmann::json g = load_golden("megabyte_tiny.json");
+    auto m = std::dynamic_pointer_cast<Megabyte>(build_language_model(
+        megabyte_recipe("patch: 3, seq_len: 7, global: {d_model: 12, n_layers: 2, n_heads: 2}, "
+                        "local: {d_model: 6, n_layers: 2, n_heads: 2}")
+            .view(),
+        11));
+    REQUIRE(m != nullptr);
+    {
+      NoGradGuard ng;
+      for (auto& [name, p] : m->named_parameters()) p->tensor = p->tensor.to(DType::f64).set_requires_grad(true);
+    }
+    // The closed-form weights in f64 (golden_model.h's setter rounds them to f32).
+    auto params = m->named_parameters();
+    REQUIRE(params.size() == g["param_order"].size());
+    for (size_t k = 0; k < params.size(); ++k) {
+      CHECK(params[k].first == g["param_order"][k].get<std::string>());
+      Tensor& t = params[k].second->tensor;
+      std::vector<double> v(static_cast<size_t>(t.numel()));
+      for (size_t i = 0; i < v.size(); ++i)
+        v[i] = g["param_base"][k].get<double>() + 0.1 * std::sin(1.3 * double(i) + 0.7 * double(k + 1));
+      t = Tensor::from_vector(v, t.shape()).set_requires_grad(true);
+    }
+    m->eval();
+    std::vector<int64_t> ids, tg;
+    for (auto& row : g["ids"])
+      for (auto& x : row) ids.push_back(x);
+    for (auto& row : g["targets"])
+      for (auto& x : row) tg.push_back(x);
+    Tensor logits = m->forward(Tensor::from_vector(ids, {2, 7}));
+    auto got = logits.to_vector<double>();
+    REQUIRE(got.size() == g["logits"].size());
+    double err = 0;
+    for (size_t i = 0; i < got.size(); ++i) {
+      const double e = std::abs(got[i] - g["logits"][i].get<double>());
+      if (!(e <= err)) err = e;
+    }
+    INFO("logits: max abs error " << err);
+    CHECK(err <= 1e-9);
+    Tensor loss = softmax_cross_entropy(logits, Tensor::from_vector(tg, {2, 7}));
+    CHECK(std::abs(loss.item() - g["loss"].get<double>()) <= 1e-10);
+    loss.backward();
+    for (auto& [name, expect] : g["grads"].items()) {
+      auto grad = m->parameter(name).tensor.grad().to_vector<double>();
+      REQUIRE(grad.size() == expect.size());
+      double scale = 0, gerr = 0;
+      for (size_t i = 0; i < grad.size(); ++i) {
+        scale = std::max(scale, std::abs(expect[i].get<double>()));
+        const double e = std::abs(grad[i] - expect[i].get<double>());
+        if (!(e <= gerr)) gerr = e;
+      }
+      INFO(name << ": max abs error " << gerr << " at gradient scale " << scale);
+      CHECK(scale > 0);
+      CHECK(gerr <= 1e-8 * std::max(scale, 1e-3));
+    }
   }
 }

@@ -164,6 +164,19 @@ Tensor Megabyte::forward(const Tensor& ids) {
   return logits;
 }
 
+Tensor Megabyte::strided_forward(const Tensor& ids) {
+  const int64_t T = ids.size(1), h = cfg_.patch / 2;
+  Tensor first = forward(ids);
+  if (h == 0 || T <= h) return first;
+  // Row s of the logits is the paper's position c = s + 1: its in-patch offset
+  // is c % P in the first pass and (c − h) % P in the second (row s − h).
+  Tensor both = concat({first, forward(narrow(ids, 1, h, T - h))}, 1);  // [B, T + T − h, V]
+  std::vector<int64_t> rows(static_cast<size_t>(T));
+  for (int64_t s = 0; s < T; ++s)
+    rows[static_cast<size_t>(s)] = (s >= h && (s + 1) % cfg_.patch >= h) ? T + s - h : s;
+  return index_select(both, 1, Tensor::from_vector(rows, {T}, ids.device()));
+}
+
 Tensor Megabyte::loss(const Tensor& x, const Tensor& y) { return softmax_cross_entropy(forward(x), y); }
 
 double Megabyte::flops_per_token() const {

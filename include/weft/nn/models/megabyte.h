@@ -75,6 +75,12 @@ class Megabyte : public LanguageModel {
   // Patch-wise decoding: one cached global step per patch, then P cached local
   // steps (megabyte_decoding.cpp); recomputes when a block cannot cache.
   std::unique_ptr<TokenDecoder> start_decoding() override;
+  // The paper's strided inference (Sec. 5.2): a second pass over ids[P/2..]
+  // moves the patch boundaries by half a patch; every position takes the pass
+  // that puts it in the first half of its patch (positions late in a patch are
+  // predicted worse). Positions before P/2 come from the first pass.
+  bool has_strided_inference() const override { return cfg_.patch >= 2; }
+  Tensor strided_forward(const Tensor& ids) override;
   const MegabyteConfig& config() const { return cfg_; }
 
   // The pieces of forward(), also driven by the decoder.
