@@ -9,6 +9,8 @@
 #include "weft/data/evaluator.h"
 #include "weft/data/sampler.h"
 #include "weft/data/text_dataset.h"
+#include "weft/nn/language_model.h"
+#include "weft/ops/ops.h"
 
 namespace weft {
 
@@ -87,15 +89,28 @@ class CharCorpusDataset : public TextDataset {
 // bits per byte = loss / ln 2.
 class TextLMEvaluator : public Evaluator {
  public:
+  static Schema schema() {
+    Schema s;
+    s.add_bool("strided", false)
+        .help("score with the model's strided inference (megabyte: two passes offset by half a patch)");
+    return s;
+  }
+  explicit TextLMEvaluator(const ResolvedView& o) : strided_(o.get_or<bool>("strided", false)) {}
+
   EvalReport evaluate(Model& model, const Dataset& data, const EvalRequest& req) override {
     EvalModeScope scope(model);
+    auto* lm = dynamic_cast<LanguageModel*>(&model);
+    if (strided_ && !(lm && lm->has_strided_inference()))
+      throw ConfigError("eval.text_lm.strided: this model type has no strided inference (set it to false)");
     auto source = data.eval_source(req.split, req.batch, model.context_length());
     const int64_t n = req.max_batches > 0 ? std::min(req.max_batches, source->size()) : source->size();
     double total = 0;
     int64_t count = 0;
     for (int64_t i = 0; i < n; ++i) {
       Batch b = source->at(i);
-      total += model.loss(b).item() * static_cast<double>(b.units);
+      Tensor loss = strided_ ? softmax_cross_entropy(lm->strided_forward(b.at("ids")), b.at("targets"))
+                             : model.loss(b);
+      total += loss.item() * static_cast<double>(b.units);
       count += b.units;
     }
     const double loss = count ? total / static_cast<double>(count) : 0.0;
@@ -114,8 +129,12 @@ class TextLMEvaluator : public Evaluator {
       std::snprintf(line, sizeof line, ", %.4f bits/byte", bpb);
       r.text += line;
     }
+    if (strided_) r.text += " (strided)";
     return r;
   }
+
+ private:
+  bool strided_ = false;
 };
 
 }  // namespace

@@ -25,6 +25,13 @@ class LanguageModel : public Model {
   // The default recomputes the full forward each step; a model with a cache
   // (gpt: keys and values per layer) overrides it. The model must outlive it.
   virtual std::unique_ptr<TokenDecoder> start_decoding();
+
+  // Strided inference for scoring (`eval.text_lm.strided`; MEGABYTE: two passes
+  // offset by half a patch, each position from the pass that puts it in the
+  // first half of its patch): logits like forward()'s. The default refuses
+  // with a ConfigError; a model type that has one overrides both.
+  virtual bool has_strided_inference() const { return false; }
+  virtual Tensor strided_forward(const Tensor& ids);
 };
 
 // The language model a validated recipe describes, for data with a vocabulary
