@@ -1,4 +1,4 @@
-// MEGABYTE's patch-wise decoder (variants.md §5 "Generation"): per patch, one
+// MEGABYTE's patch-wise decoder (the MEGABYTE paper "Generation"): per patch, one
 // global step on the patch's input (the bytes of the patch before it) with a
 // KV cache over patches, then P local steps with a KV cache over the patch's
 // positions, each fed the byte sampled before it (the local pad at p = 0).
