@@ -23,9 +23,13 @@ namespace {
 
 constexpr int64_t kMaxCount = int64_t(1) << 62;  // steps, tokens, offsets: far beyond any run, far below wrap-around
 
+// Never dumps a whole structured or long value (a hostile file may hold a huge one).
 std::string excerpt(const json& v) {
-  std::string s = v.dump();
-  return s.size() > 80 ? s.substr(0, 80) + "..." : s;
+  if (v.is_object()) return "an object of " + std::to_string(v.size()) + " keys";
+  if (v.is_array()) return "an array of " + std::to_string(v.size()) + " values";
+  if (v.is_string() && v.get_ref<const std::string&>().size() > 80)
+    return json(v.get_ref<const std::string&>().substr(0, 80)).dump() + "...";
+  return v.dump();
 }
 
 [[noreturn]] void fail(const std::string& file, const std::string& field, const std::string& problem) {

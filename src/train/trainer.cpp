@@ -111,8 +111,19 @@ Trainer Trainer::resume(const fs::path& run_dir, const std::string& from, std::o
     throw DataError("the data of " + recipe_file.string() + " no longer matches what " + state_file +
                     " was trained on (its data description differs)");
   load_model_weights(*s.model, c.model);
-  s.optimizer->load_state_tensors(c.optim);
-  s.optimizer->load_state_json(st["optimizer"]);
+  // The optimizer's and sampler's own checks name the key; the file is named here.
+  const auto in_file = [&](const std::string& file, auto&& load) {
+    try {
+      load();
+    } catch (const CheckpointError& e) {
+      throw CheckpointError(file + ": " + e.what());
+    }
+  };
+  in_file((step_dir / "optim.safetensors").string(), [&] { s.optimizer->load_state_tensors(c.optim); });
+  for (const auto& [name, tensor] : c.optim)
+    WEFT_CHECK(all_finite(tensor), CheckpointError, (step_dir / "optim.safetensors").string(), ": tensor '", name,
+               "' holds NaN or infinite values; use an earlier checkpoint (--from step_N)");
+  in_file(state_file, [&] { s.optimizer->load_state_json(st["optimizer"]); });
   const PhiloxState fresh_rng = s.model->dropout_generator().state();
   const uint64_t rng_seed = st["dropout_rng"]["seed"].get<uint64_t>();
   WEFT_CHECK(rng_seed == fresh_rng.seed, CheckpointError, state_file, ": field 'dropout_rng.seed' is ", rng_seed,
@@ -123,7 +134,7 @@ Trainer Trainer::resume(const fs::path& run_dir, const std::string& from, std::o
   t.tokens_ = st["tokens"].get<int64_t>();
   t.skipped_steps_ = state_int(st, "skipped_steps", 0);
   t.elapsed_s_ = st.value("elapsed_s", 0.0);
-  t.sampler_->load_state(st["sampler"]);
+  in_file(state_file, [&] { t.sampler_->load_state(st["sampler"]); });
   t.s_.model->dropout_generator().set_state({rng_seed, st["dropout_rng"]["offset"].get<uint64_t>()});
   t.metrics_.truncate_after(t.step_);
   return t;
