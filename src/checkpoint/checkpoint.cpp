@@ -38,6 +38,15 @@ constexpr const char* kStateFile = "state.json";
 constexpr const char* kLatestFile = "LATEST";
 constexpr int kMaxStateDepth = 32;  // state.json nests 3 deep; deeper is hostile (bounded_json.h)
 constexpr std::string_view kTmpPrefix = ".tmp_";
+constexpr const char* kStateSum = "state_xxh3";
+
+// state.json's own checksum: over the compact dump of the object without
+// "state_xxh3" (nlohmann sorts keys and round-trips numbers, so the dump of
+// the parsed file reproduces the dump that was hashed at save).
+std::string state_digest(json state) {
+  state.erase(kStateSum);
+  return ckpt_io::hex64(ckpt_io::xxh3_of(state.dump()));
+}
 
 // The step of a "step_<digits>" name, or nullopt for anything else.
 std::optional<int64_t> parse_step_name(std::string_view name) {
@@ -164,6 +173,7 @@ fs::path CheckpointWriter::save(int64_t step, const CheckpointContents& contents
     state["files"] = std::move(files);
     std::string text;
     try {
+      state[kStateSum] = state_digest(state);
       text = state.dump(2) + "\n";
     } catch (const json::exception& e) {
       throw CheckpointError(detail::concat("cannot serialise the state of checkpoint ", quoted(final_dir), ": ",
@@ -272,9 +282,20 @@ CheckpointContents load_checkpoint(const fs::path& step_dir) {
   }
   WEFT_CHECK(out.state.is_object(), CheckpointError, quoted(state_path), " is not a JSON object");
   const auto fmt = out.state.find("format");
-  WEFT_CHECK(fmt != out.state.end() && fmt->is_string() && *fmt == kCheckpointFormat, CheckpointError,
+  const bool v1 = fmt != out.state.end() && fmt->is_string() && *fmt == kCheckpointFormatV1;
+  WEFT_CHECK(fmt != out.state.end() && fmt->is_string() && (*fmt == kCheckpointFormat || v1), CheckpointError,
              quoted(state_path), ": \"format\" is ", fmt == out.state.end() ? std::string("missing") : ckpt_io::json_excerpt(*fmt),
-             ", expected \"", kCheckpointFormat, "\"");
+             ", expected \"", kCheckpointFormat, "\" (or the older \"", kCheckpointFormatV1, "\")");
+  if (!v1) {
+    const auto sum = out.state.find(kStateSum);
+    WEFT_CHECK(sum != out.state.end() && sum->is_string(), CheckpointError, quoted(state_path), ": \"", kStateSum,
+               "\" (state.json's own checksum, required in ", kCheckpointFormat, ") is ",
+               sum == out.state.end() ? std::string("missing") : "not a string: " + ckpt_io::json_excerpt(*sum));
+    const std::string want = sum->get<std::string>(), got = state_digest(out.state);
+    WEFT_CHECK(got == want, CheckpointError, quoted(state_path), " has checksum ", got, ", but its \"", kStateSum,
+               "\" records ", ckpt_io::json_excerpt(*sum),
+               " (state.json was edited or damaged; restore it or resume from another checkpoint with --from)");
+  }
   const auto files = out.state.find("files");
   WEFT_CHECK(files != out.state.end() && files->is_object(), CheckpointError, quoted(state_path),
              " has no \"files\" object (sizes and checksums)");
@@ -291,20 +312,37 @@ CheckpointContents load_checkpoint(const fs::path& step_dir) {
                    hash->is_string(),
                CheckpointError, quoted(state_path), ": \"files\" entry for ", name,
                " must be {\"size\": bytes, \"xxh3\": hex}, got ", ckpt_io::json_excerpt(rec));
-    const fs::path file = step_dir / name;
-    WEFT_CHECK(fs::exists(file, ec), CheckpointError, "checkpoint file ", quoted(file),
-               " is missing (state.json lists it)");
-    const ckpt_io::FileDigest d = ckpt_io::digest_file(file);
-    const uint64_t want_size = size->get<uint64_t>();
-    WEFT_CHECK(d.size == want_size, CheckpointError, "checkpoint file ", quoted(file), " is ", d.size,
-               " bytes, but state.json records ", want_size, " (truncated or partially written)");
-    const std::string got_hash = ckpt_io::hex64(d.xxh3), want_hash = hash->get<std::string>();
-    WEFT_CHECK(got_hash == want_hash, CheckpointError, "checkpoint file ", quoted(file), " has XXH3 ", got_hash,
-               ", but state.json records ", want_hash, " (the file is corrupted)");
+    verify_file_digest(step_dir / name, rec, "state.json");
   }
   out.model = read_safetensors(step_dir / kModelFile);
   out.optim = read_safetensors(step_dir / kOptimFile);
   return out;
+}
+
+std::string state_checksum(const json& state) { return state_digest(state); }
+
+json file_digest_record(const fs::path& file) {
+  const ckpt_io::FileDigest d = ckpt_io::digest_file(file);
+  return {{"size", d.size}, {"xxh3", ckpt_io::hex64(d.xxh3)}};
+}
+
+void verify_file_digest(const fs::path& file, const json& rec, const std::string& recorded_in) {
+  std::error_code ec;
+  const auto size = rec.is_object() ? rec.find("size") : rec.end();
+  const auto hash = rec.is_object() ? rec.find("xxh3") : rec.end();
+  WEFT_CHECK(rec.is_object() && size != rec.end() && size->is_number_unsigned() && hash != rec.end() &&
+                 hash->is_string(),
+             CheckpointError, recorded_in, ": the record of ", quoted(file),
+             " must be {\"size\": bytes, \"xxh3\": hex}, got ", ckpt_io::json_excerpt(rec));
+  WEFT_CHECK(fs::exists(file, ec), CheckpointError, "checkpoint file ", quoted(file), " is missing (", recorded_in,
+             " lists it)");
+  const ckpt_io::FileDigest d = ckpt_io::digest_file(file);
+  const uint64_t want_size = size->get<uint64_t>();
+  WEFT_CHECK(d.size == want_size, CheckpointError, "checkpoint file ", quoted(file), " is ", d.size, " bytes, but ",
+             recorded_in, " records ", want_size, " (truncated, partially written or edited)");
+  const std::string got_hash = ckpt_io::hex64(d.xxh3), want_hash = hash->get<std::string>();
+  WEFT_CHECK(got_hash == want_hash, CheckpointError, "checkpoint file ", quoted(file), " has XXH3 ", got_hash, ", but ",
+             recorded_in, " records ", want_hash, " (the file is corrupted or was edited)");
 }
 
 }  // namespace weft

@@ -8,6 +8,7 @@
 // this file only. The pragma must precede every include so that it covers them.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"  // the same false positive via the one-shot XXH3_64bits
 #endif
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -38,6 +39,8 @@ FileDigest digest_file(const std::filesystem::path& file) {
   }
   return {size, XXH3_64bits_digest(state.get())};
 }
+
+uint64_t xxh3_of(const std::string& text) { return XXH3_64bits(text.data(), text.size()); }
 
 std::string hex64(uint64_t v) {
   static constexpr char digits[] = "0123456789abcdef";

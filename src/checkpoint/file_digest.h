@@ -13,6 +13,9 @@ struct FileDigest {
   uint64_t xxh3 = 0;  // XXH3_64bits, seed 0, over the whole file
 };
 
+// XXH3 of a string (seed 0).
+uint64_t xxh3_of(const std::string& text);
+
 // Streams the file through XXH3 (1 MiB at a time). CheckpointError on I/O failure.
 FileDigest digest_file(const std::filesystem::path& file);
 

@@ -16,6 +16,7 @@
 #include "weft/train/recipe_schema.h"
 #include "weft/train/metrics.h"
 #include "weft/train/session.h"
+#include "weft/train/state_schema.h"
 
 namespace weft::cli {
 
@@ -48,7 +49,9 @@ void write_pruned_run(const Session& s, const Recipe& recipe, const std::filesys
   c.state = {{"step", state.value("step", int64_t{0})},
              {"data", s.data_description},
              {"pruned_from", fs::absolute(step_dir).lexically_normal().string()},
-             {"model_keep_layers", nlohmann::json::parse("[" + layers + "]")}};
+             {"model_keep_layers", nlohmann::json::parse("[" + layers + "]")},
+             {"recipe_hash", recipe_hash(load_and_validate_recipe(out / "recipe.yaml", {}))}};
+  record_run_recipe(c.state, out / "recipe.yaml");
   CheckpointWriter(out / "checkpoints", 0).save(c.state["step"].get<int64_t>(), c);
 }
 

@@ -43,7 +43,7 @@ Runner add_inspect(CLI::App& app) {
       // tell (bytes), else from reading the data.
       ResolvedView d = recipe.view().at("data");
       std::optional<nlohmann::json> desc = DatasetRegistry::instance().describe(d);
-      model = build_model(recipe.view(), desc ? *desc : build_dataset(d)->description());
+      model = build_model_within_memory(recipe.view(), desc ? *desc : build_dataset(d)->description(), 1);
     }
     // Multipliers as build_model assigned them from the recipe (param/multipliers.h).
     const Parameterization& pz = model->parameterization();

@@ -21,6 +21,7 @@ CachingHostAllocator::~CachingHostAllocator() { empty_cache(); }
 void* CachingHostAllocator::allocate(size_t nbytes) {
   size_t sz = round_size(nbytes);
   std::lock_guard<std::mutex> lock(mu_);
+  if (limit_ > 0 && stats_.bytes_in_use + sz > limit_) throw AllocationLimitExceeded(sz, stats_.bytes_in_use, limit_);
   stats_.requests++;
   void* p = nullptr;
   auto it = free_.find(sz);
@@ -53,6 +54,13 @@ void CachingHostAllocator::deallocate(void* p, size_t nbytes) {
   free_[sz].push_back(p);
   stats_.bytes_in_use -= sz;
   stats_.bytes_cached += sz;
+}
+
+size_t CachingHostAllocator::set_limit(size_t limit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const size_t old = limit_;
+  limit_ = limit;
+  return old;
 }
 
 AllocatorStats CachingHostAllocator::stats() const {

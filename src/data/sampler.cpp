@@ -61,8 +61,10 @@ void BatchSampler::load_state(const nlohmann::json& j) {
     WEFT_CHECK(j[key].is_number_integer() && j[key].get<int64_t>() == mine, CheckpointError, "sampler state: '",
                key, "' was ", j[key].dump(), " but is now ", mine);
   }
+  // The seed comes from the recipe; a different one in the state is damage, not a choice.
+  WEFT_CHECK(j["seed"].get<uint64_t>() == seed_, CheckpointError, "sampler state: 'seed' is ", j["seed"].dump(),
+             " but the recipe's seed gives ", seed_);
   cursor_ = j["cursor"].get<int64_t>();
-  seed_ = j["seed"].get<uint64_t>();
 }
 
 }  // namespace weft

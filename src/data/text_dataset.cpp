@@ -133,15 +133,18 @@ int64_t TextCorpus::total_tokens() const {
   return static_cast<int64_t>(train_.size() + val_.size() + test_.size());
 }
 
-void TextCorpus::require_split_length(Split s, int64_t seq_len) const {
+void TextCorpus::require_split_length(Split s, int64_t seq_len, const char* purpose) const {
   const auto have = static_cast<int64_t>(tokens(s).size());
   if (have >= seq_len + 1) return;
   const double fraction = s == Split::train ? 1.0 - val_fraction_ - test_fraction_
                           : s == Split::val ? val_fraction_
                                             : test_fraction_;
   throw DataError(detail::concat("data: the ", split_name(s), " split of '", source_, "' holds ", have,
-                                 " tokens, but seq_len ", seq_len, " needs at least ", seq_len + 1, " (", fraction,
-                                 " of ", total_tokens(), " tokens); use more text, a larger fraction or a shorter seq_len"));
+                                 " tokens, but ",
+                                 purpose ? std::string(purpose) : "seq_len " + std::to_string(seq_len),
+                                 " needs at least ", seq_len + 1, " (", fraction, " of ", total_tokens(), " tokens); ",
+                                 purpose ? std::string("use more text or a larger data.") + std::string(split_name(s)) + "_fraction"
+                                         : std::string("use more text, a larger fraction or a shorter seq_len")));
 }
 
 }  // namespace weft

@@ -64,7 +64,8 @@ class TextDataset : public Dataset {
   }
   void check_usable(int64_t, int64_t context) const override {
     corpus_.require_split_length(Split::train, context);
-    corpus_.require_split_length(Split::val, 1);
+    // Evaluation reads windows of any length >= 1: one token and its target at least.
+    corpus_.require_split_length(Split::val, 1, "evaluation");
   }
   const TextCorpus& corpus() const { return corpus_; }
 

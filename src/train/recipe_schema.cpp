@@ -36,6 +36,9 @@ Schema train_schema() {
   s.add_int("eval_batches", 0).range(0, 1 << 30).help("batches per mid-run eval (0 = the whole val split)");
   s.add_int("ckpt_every", 500).range(0, int64_t(1) << 40).help("steps between checkpoints (0 = only at the end)");
   s.add_int("keep", 3).range(0, 1 << 20).help("newest checkpoints kept (0 = all)");
+  s.add_choice("on_nonfinite", {"stop", "skip_step"}, "stop")
+      .help("a non-finite loss or gradient norm: stop the run, or skip_step (drop that step's update, log it, go on; "
+            "10 in a row still stop)");
   s.add_int("threads", 0).range(0, 1024).help("CPU threads (0 = OMP_NUM_THREADS or all cores)");
   return s;
 }

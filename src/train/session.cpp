@@ -2,11 +2,19 @@
 
 #include <omp.h>
 
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
 #include <map>
+#include <sstream>
 
 #include "weft/backend/dispatch.h"
 #include "weft/checkpoint/checkpoint.h"
+#include "weft/core/allocator.h"
 #include "weft/optim/registry.h"
+#include "weft/train/state_schema.h"
 
 namespace weft {
 
@@ -28,17 +36,76 @@ ScheduleOptions build_schedule(const Recipe& r) {
   return s;
 }
 
+std::string gib(double bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f GiB", bytes / double(1 << 30));
+  return buf;
+}
+
+// device: cuda is a usage error (exit 2) until the trainer can move models to a GPU.
+void check_device(const Recipe& r) {
+  const std::string device = r.get<std::string>("device");
+  if (device == "cpu") return;
+  std::string why;
+  const int n = cuda_device_count(why);
+  const std::string state =
+      n > 0 ? "this build has the CUDA backend and sees " + std::to_string(n) + " GPU(s)"
+            : why.empty() ? std::string("no GPU is visible") : "no GPU is visible: " + why;
+  throw ConfigError("device '" + device + "': " + state +
+                    ", but the trainer cannot yet move models to the GPU (ops run on cuda tensors, training does "
+                    "not); use device: cpu");
+}
+
 }  // namespace
+
+uint64_t available_memory_bytes() {
+  std::ifstream f("/proc/meminfo");
+  std::string key;
+  uint64_t kb = 0;
+  std::string unit;
+  while (f >> key >> kb) {
+    std::getline(f, unit);
+    if (key == "MemAvailable:") return kb * 1024;
+  }
+  const long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) : 0;
+}
+
+std::shared_ptr<Model> build_model_within_memory(const ResolvedView& recipe, const nlohmann::json& data, int copies) {
+  const uint64_t avail = available_memory_bytes();
+  if (avail == 0) return build_model(recipe, data);  // unknown: no guard
+  CachingHostAllocator& a = host_allocator();
+  const uint64_t budget = avail / static_cast<uint64_t>(copies);
+  const size_t old = a.set_limit(static_cast<size_t>(a.stats().bytes_in_use + budget));
+  std::shared_ptr<Model> m;
+  try {
+    m = build_model(recipe, data);
+  } catch (const AllocationLimitExceeded& e) {
+    a.set_limit(old);
+    const uint64_t built = e.in_use > a.stats().bytes_in_use ? e.in_use - a.stats().bytes_in_use : 0;
+    std::ostringstream sizes;
+    for (const char* key : {"d_model", "n_layers", "n_heads", "seq_len", "vocab_size"})
+      if (recipe.has(std::string("model.") + key))
+        sizes << (sizes.tellp() > 0 ? ", " : "") << key << " " << recipe.get<int64_t>(std::string("model.") + key);
+    throw ConfigError("model '" + recipe.get<std::string>("model.type") + "' (" + sizes.str() +
+                      ") does not fit in memory: building it had allocated " + gib(double(built)) +
+                      " when a further " + gib(double(e.requested)) + " was requested, past the budget of " +
+                      gib(double(budget)) + " = available memory " + gib(double(avail)) + " (MemAvailable) / " +
+                      std::to_string(copies) +
+                      (copies > 1 ? " (weights, gradients and the optimizer's two moments)" : " (the weights)") +
+                      "; make the model smaller (model.d_model, model.n_layers, ...)");
+  }
+  a.set_limit(old);
+  return m;
+}
 
 Session build_session(Recipe recipe, bool for_training) {
   apply_threads(recipe);
-  WEFT_CHECK(recipe.get<std::string>("device") == "cpu", DeviceError,
-             "device '", recipe.get<std::string>("device"),
-             "' is not available in this build (only cpu; the CUDA backend is a later stage)");
+  check_device(recipe);
   Session s;
   s.data = build_dataset(recipe.view().at("data"));
   s.data_description = s.data->description();
-  s.model = build_model(recipe.view(), s.data_description);
+  s.model = build_model_within_memory(recipe.view(), s.data_description, for_training ? 4 : 1);
   s.data->check_usable(recipe.get<int64_t>("train.batch"), s.model->context_length());
   s.schedule = build_schedule(recipe);
   s.base_lr = recipe.get<double>("optim.lr");
@@ -63,6 +130,22 @@ void load_model_weights(Model& model, const std::vector<std::pair<std::string, T
                p->tensor.describe());
     p->tensor.copy_(t);
   }
+  for (auto& [name, p] : params)
+    WEFT_CHECK(all_finite(p->tensor), CheckpointError, "model.safetensors: tensor '", name,
+               "' holds NaN or infinite values (the run diverged before this checkpoint, or the file was edited); "
+               "use an earlier checkpoint (--from step_N)");
+}
+
+bool all_finite(const Tensor& t) {
+  if (t.dtype() == DType::i32 || t.dtype() == DType::i64) return true;
+  if (t.dtype() == DType::f64) {
+    for (double v : t.to_vector<double>())
+      if (!std::isfinite(v)) return false;
+    return true;
+  }
+  for (float v : t.to_vector<float>())
+    if (!std::isfinite(v)) return false;
+  return true;
 }
 
 std::filesystem::path run_dir_of(const std::filesystem::path& step_dir) {
@@ -72,9 +155,12 @@ std::filesystem::path run_dir_of(const std::filesystem::path& step_dir) {
 Session session_from_checkpoint(const std::filesystem::path& step_dir, const Recipe& recipe) {
   apply_threads(recipe);
   CheckpointContents c = load_checkpoint(step_dir);
+  const std::string state_file = (step_dir / "state.json").string();
+  validate_state(c.state, state_file, StateUse::evaluate);
+  verify_run_recipe(c.state, run_dir_of(step_dir) / "recipe.yaml", state_file);
   Session s;
-  s.data_description = data_description_of(c.state, (step_dir / "state.json").string());
-  s.model = build_model(recipe.view(), s.data_description);
+  s.data_description = data_description_of(c.state, state_file);
+  s.model = build_model_within_memory(recipe.view(), s.data_description, 1);
   load_model_weights(*s.model, c.model);
   s.recipe = recipe;
   return s;

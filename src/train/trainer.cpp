@@ -14,6 +14,7 @@
 #include "weft/ops/ops.h"
 #include "weft/optim/clip.h"
 #include "weft/train/recipe_schema.h"
+#include "weft/train/state_schema.h"
 
 namespace weft {
 
@@ -69,6 +70,8 @@ Trainer::Trainer(Session s, fs::path run_dir)
   sampler_ = s_.data->train_sampler(r.get<int64_t>("train.batch"), s_.model->context_length(), r.get<uint64_t>("seed"));
   evaluator_ = evaluator_for(*s_.data, r.view());
   params_ = s_.model->named_parameters();
+  skip_nonfinite_ = r.get<std::string>("train.on_nonfinite") == "skip_step";
+  recipe_hash_ = recipe_hash(r);
 }
 
 Trainer Trainer::start(Session s, const fs::path& run_dir) {
@@ -89,29 +92,50 @@ Trainer Trainer::resume(const fs::path& run_dir, const std::string& from, std::o
   WEFT_CHECK(fs::exists(recipe_file), CheckpointError, "not a run folder: ", recipe_file.string(), " is missing");
   const fs::path step_dir = resolve_checkpoint(run_dir, from);
   CheckpointContents c = load_checkpoint(step_dir);
+  const std::string state_file = (step_dir / "state.json").string();
+  const nlohmann::json& st = c.state;
+  validate_state(st, state_file, StateUse::resume);  // every field below is present, typed and ranged
+  verify_run_recipe(st, recipe_file, state_file);
+  // The schedule's length is the checkpoint's (a run lengthened by --steps stays lengthened).
+  const std::optional<int64_t> steps =
+      total_steps ? total_steps : st.contains("total_steps") ? std::optional<int64_t>(st["total_steps"].get<int64_t>())
+                                                             : std::nullopt;
+  const int64_t step = st["step"].get<int64_t>();
+  WEFT_CHECK(!steps || step <= *steps, ConfigError, "--steps ", steps.value_or(0), " is below the step ", step,
+             " that ", state_file, " was saved at");
   std::vector<std::string> sets;
-  if (total_steps) sets.push_back("train.steps=" + std::to_string(*total_steps));
+  if (steps) sets.push_back("train.steps=" + std::to_string(*steps));
   Recipe recipe = load_and_validate_recipe(recipe_file, sets);
   Session s = build_session(std::move(recipe), true);
-  const std::string state_file = (step_dir / "state.json").string();
-  if (data_description_of(c.state, state_file) != s.data_description)
+  if (data_description_of(st, state_file) != s.data_description)
     throw DataError("the data of " + recipe_file.string() + " no longer matches what " + state_file +
                     " was trained on (its data description differs)");
   load_model_weights(*s.model, c.model);
-  s.optimizer->load_state_tensors(c.optim);
-  const nlohmann::json& st = c.state;
-  auto need = [&](const char* key) -> const nlohmann::json& {
-    WEFT_CHECK(st.contains(key), CheckpointError, (step_dir / "state.json").string(), ": missing '", key, "'");
-    return st[key];
+  // The optimizer's and sampler's own checks name the key; the file is named here.
+  const auto in_file = [&](const std::string& file, auto&& load) {
+    try {
+      load();
+    } catch (const CheckpointError& e) {
+      throw CheckpointError(file + ": " + e.what());
+    }
   };
-  s.optimizer->load_state_json(need("optimizer"));
+  in_file((step_dir / "optim.safetensors").string(), [&] { s.optimizer->load_state_tensors(c.optim); });
+  for (const auto& [name, tensor] : c.optim)
+    WEFT_CHECK(all_finite(tensor), CheckpointError, (step_dir / "optim.safetensors").string(), ": tensor '", name,
+               "' holds NaN or infinite values; use an earlier checkpoint (--from step_N)");
+  in_file(state_file, [&] { s.optimizer->load_state_json(st["optimizer"]); });
+  const PhiloxState fresh_rng = s.model->dropout_generator().state();
+  const uint64_t rng_seed = st["dropout_rng"]["seed"].get<uint64_t>();
+  WEFT_CHECK(rng_seed == fresh_rng.seed, CheckpointError, state_file, ": field 'dropout_rng.seed' is ", rng_seed,
+             " but the recipe's model seeds dropout with ", fresh_rng.seed);
   Trainer t(std::move(s), run_dir);
-  t.step_ = need("step").get<int64_t>();
-  t.tokens_ = need("tokens").get<int64_t>();
+  t.recipe_hash_ = st["recipe_hash"].get<std::string>();
+  t.step_ = step;
+  t.tokens_ = st["tokens"].get<int64_t>();
+  t.skipped_steps_ = state_int(st, "skipped_steps", 0);
   t.elapsed_s_ = st.value("elapsed_s", 0.0);
-  t.sampler_->load_state(need("sampler"));
-  const nlohmann::json& rng = need("dropout_rng");
-  t.s_.model->dropout_generator().set_state({rng.at("seed").get<uint64_t>(), rng.at("offset").get<uint64_t>()});
+  in_file(state_file, [&] { t.sampler_->load_state(st["sampler"]); });
+  t.s_.model->dropout_generator().set_state({rng_seed, st["dropout_rng"]["offset"].get<uint64_t>()});
   t.metrics_.truncate_after(t.step_);
   return t;
 }
@@ -126,7 +150,9 @@ nlohmann::json Trainer::state_json() const {
           {"sampler", sampler_->state()},
           {"dropout_rng", {{"seed", d.seed}, {"offset", d.offset}}},
           {"optimizer", s_.optimizer->state_json()},
-          {"recipe_hash", recipe_hash(s_.recipe)},
+          {"recipe_hash", recipe_hash_},
+          {"total_steps", total_steps_},
+          {"skipped_steps", skipped_steps_},
           {"data", s_.data_description},
           {"threads", cpu_num_threads()}};
 }
@@ -136,6 +162,7 @@ void Trainer::save_checkpoint() {
   for (auto& [name, p] : s_.model->named_parameters()) c.model.emplace_back(name, p->tensor);
   c.optim = s_.optimizer->state_tensors();
   c.state = state_json();
+  record_run_recipe(c.state, run_dir_ / "recipe.yaml");
   CheckpointWriter(run_dir_ / "checkpoints", static_cast<int>(s_.recipe.get<int64_t>("train.keep"))).save(step_, c);
 }
 
@@ -172,10 +199,25 @@ StepResult Trainer::step_once(ActivationProbe* probe) {
   }
   r.loss = loss_sum / static_cast<double>(accum_);
   r.grad_norm = clip_grad_norm(params_, s_.clip);
-  if (!std::isfinite(r.loss) || !std::isfinite(r.grad_norm))
-    throw TrainingDiverged("training diverged at step " + std::to_string(step_ + 1) + ": loss " +
-                           std::to_string(r.loss) + ", gradient norm " + std::to_string(r.grad_norm) +
-                           " (the last good checkpoint is kept; lower optim.lr or raise schedule.warmup)");
+  if (!std::isfinite(r.loss) || !std::isfinite(r.grad_norm)) {
+    const std::string what = "at step " + std::to_string(step_ + 1) + ": loss " + std::to_string(r.loss) +
+                             ", gradient norm " + std::to_string(r.grad_norm);
+    if (!skip_nonfinite_)
+      throw TrainingDiverged("training diverged " + what +
+                             " (the last good checkpoint is kept; lower optim.lr or raise schedule.warmup, or set "
+                             "train.on_nonfinite: skip_step to drop such steps)");
+    if (++consecutive_skips_ >= kMaxConsecutiveSkips)
+      throw TrainingDiverged("training diverged " + what + ": " + std::to_string(consecutive_skips_) +
+                             " steps in a row were non-finite (train.on_nonfinite: skip_step stops after " +
+                             std::to_string(kMaxConsecutiveSkips) + "; the last good checkpoint is kept)");
+    s_.optimizer->zero_grad();  // the step's gradients are dropped, nothing is updated
+    ++skipped_steps_;
+    ++step_;
+    tokens_ += r.units;
+    r.skipped = true;
+    return r;
+  }
+  consecutive_skips_ = 0;
   s_.optimizer->step(r.lr);
   s_.optimizer->zero_grad();
   ++step_;
@@ -211,6 +253,13 @@ int Trainer::run(std::optional<int64_t> until) {
     const StepResult sr = step_once(activation_log_ ? &probe : nullptr);
     const double loss_v = sr.loss, gnorm = sr.grad_norm, lr = sr.lr;
     window_tokens += sr.units;
+    if (sr.skipped) {
+      metrics_.append({{"step", step_}, {"kind", "skip"}, {"loss", round_trip(loss_v)}, {"grad_norm", round_trip(gnorm)},
+                       {"skipped_steps", skipped_steps_}});
+      std::printf("%sstep %lld skipped: loss %g, gradient norm %g (train.on_nonfinite: skip_step; %lld skipped so far)\n",
+                  tty ? "\n" : "", (long long)step_, loss_v, gnorm, (long long)skipped_steps_);
+      std::fflush(stdout);
+    }
     if (activation_log_) {
       nlohmann::ordered_json line = {{"step", step_}};
       for (const auto& [name, v] : probe.values()) line[name] = round_trip(v);

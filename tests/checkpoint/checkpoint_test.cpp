@@ -341,7 +341,8 @@ TEST_SUITE("checkpoint") {
     for (const char* f : {"model.safetensors", "optim.safetensors", "state.json"}) CHECK(fs::exists(dir / f));
 
     const json state = json::parse(read_bytes(dir / "state.json"));
-    CHECK(state["format"] == "weft-checkpoint-1");
+    CHECK(state["format"] == "weft-checkpoint-2");
+    CHECK(state["state_xxh3"] == state_checksum(state));
     CHECK(state["step"] == 5);
     CHECK(state["rng"]["offset"] == 12);
     for (const char* f : {"model.safetensors", "optim.safetensors"}) {

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "weft/checkpoint/checkpoint.h"
@@ -33,6 +34,11 @@ struct Scratch {
     fs::remove_all(path, ec);
   }
 };
+
+std::string read_text(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
 
 void write_bytes(const fs::path& p, const std::string& bytes) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
@@ -172,5 +178,48 @@ TEST_SUITE("checkpoint_hostile") {
     CHECK(m.find("state.json") != std::string::npos);
     CHECK(m.find("is not valid JSON") != std::string::npos);
     CHECK(m.find("number overflow") != std::string::npos);
+  }
+
+  TEST_CASE("state.json's own checksum: an edit is refused naming state_xxh3; format 1 without it still loads") {
+    Scratch s;
+    CheckpointContents c;
+    c.model.emplace_back("w", Tensor::ones({2}, DType::f32));
+    c.optim.emplace_back("m", Tensor::zeros({2}, DType::f32));
+    c.state = {{"step", 3}, {"tokens", 12}};
+    const fs::path step = CheckpointWriter(s.path / "checkpoints", 0).save(3, c);
+    const std::string text = read_text(step / "state.json");
+    nlohmann::json st = nlohmann::json::parse(text);
+    REQUIRE(st["state_xxh3"].is_string());
+    CHECK(load_checkpoint(step).state["tokens"] == 12);
+
+    // One digit changed, the checksum left as it was (finding 8: state.json had none).
+    nlohmann::json edited = st;
+    edited["tokens"] = 13;
+    write_bytes(step / "state.json", edited.dump(2));
+    std::string m = checkpoint_error([&] { (void)load_checkpoint(step); });
+    CHECK(m.find("state.json") != std::string::npos);
+    CHECK(m.find("state_xxh3") != std::string::npos);
+    // Resealed, the same edit loads (the checksum is what caught it).
+    edited["state_xxh3"] = state_checksum(edited);
+    write_bytes(step / "state.json", edited.dump());
+    CHECK(load_checkpoint(step).state["tokens"] == 13);
+
+    // Format 2 without the checksum: refused naming the missing field.
+    nlohmann::json bare = st;
+    bare.erase("state_xxh3");
+    write_bytes(step / "state.json", bare.dump());
+    m = checkpoint_error([&] { (void)load_checkpoint(step); });
+    CHECK(m.find("\"state_xxh3\"") != std::string::npos);
+    CHECK(m.find("missing") != std::string::npos);
+    // Format 1 (written before the checksum existed) loads without it.
+    bare["format"] = "weft-checkpoint-1";
+    write_bytes(step / "state.json", bare.dump());
+    CHECK(load_checkpoint(step).state["step"] == 3);
+    // A checksum that is not a string is refused too.
+    bare["format"] = kCheckpointFormat;
+    bare["state_xxh3"] = 7;
+    write_bytes(step / "state.json", bare.dump());
+    m = checkpoint_error([&] { (void)load_checkpoint(step); });
+    CHECK(m.find("not a string") != std::string::npos);
   }
 }

@@ -54,13 +54,16 @@ TEST_SUITE("e2e_train") {
     CHECK(ej["higher_is_better"] == false);
 
     // A checkpoint from before data descriptions (state.json holds "vocab", not
-    // "data") still loads: the same model, the same loss.
+    // "data"), and of format 1 (no checksum of state.json or recipe.yaml), still
+    // loads: the same model, the same loss.
     fs::copy(run_dir, s.dir / "runs/legacy", fs::copy_options::recursive);
     const fs::path state_file = s.dir / "runs/legacy/checkpoints/step_00000040/state.json";
     auto state = nlohmann::json::parse(read_file(state_file));
     REQUIRE(state["data"]["vocab"] == nlohmann::json({{"kind", "bytes"}, {"size", 256}}));
     state["vocab"] = state["data"]["vocab"];
     state.erase("data");
+    state["format"] = "weft-checkpoint-1";
+    for (const char* k : {"state_xxh3", "recipe_file", "total_steps", "skipped_steps"}) state.erase(k);
     write_file(state_file, state.dump());
     Result legacy = run("eval runs/legacy --json", s.dir);
     INFO(legacy.out);

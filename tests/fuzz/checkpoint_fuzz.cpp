@@ -1,7 +1,9 @@
 // Checkpoint resolution and state.json: the first line of the input becomes
 // checkpoints/LATEST, the rest step_00000001/state.json (next to a valid
 // model.safetensors and optim.safetensors, so a state.json that names them with
-// the right sizes and checksums reaches the end of load_checkpoint).
+// the right sizes and checksums reaches the end of load_checkpoint). The
+// state.json text also goes straight to the trainer's schema (validate_state),
+// which the state's own checksum would otherwise keep fuzzed input from reaching.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -9,6 +11,7 @@
 #include "fuzz_util.h"
 #include "weft/checkpoint/checkpoint.h"
 #include "weft/checkpoint/safetensors.h"
+#include "weft/train/state_schema.h"
 
 namespace fs = std::filesystem;
 
@@ -35,5 +38,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   weft::fuzz::write(run / "checkpoints" / "step_00000001" / "state.json",
                     nl == std::string::npos ? std::string() : text.substr(nl + 1));
   weft::fuzz::expect_only_weft_errors([&] { (void)weft::load_checkpoint(weft::resolve_checkpoint(run)); });
+  if (nl != std::string::npos) {
+    // Depth-limited like load_checkpoint's parse (deeper values are dropped here).
+    const nlohmann::json state = nlohmann::json::parse(
+        text.substr(nl + 1), [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) { return depth <= 32; },
+        false);
+    if (!state.is_discarded())
+      for (weft::StateUse use : {weft::StateUse::resume, weft::StateUse::evaluate})
+        weft::fuzz::expect_only_weft_errors([&] { weft::validate_state(state, "state.json", use); });
+  }
   return 0;
 }

@@ -1,5 +1,6 @@
 // Trainer behaviour that the CLI tests cannot provoke: a non-finite loss stops
-// the run naming the step and keeps the last good checkpoint.
+// the run naming the step and keeps the last good checkpoint; with
+// train.on_nonfinite: skip_step such a step is dropped and the run goes on.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -43,6 +44,108 @@ TEST_SUITE("train") {
     latest >> name;
     CHECK(name == "step_00000010");
     CHECK_FALSE(fs::exists(dir / "run/checkpoints/step_00000011"));
+    fs::remove_all(dir);
+  }
+
+  TEST_CASE("train.on_nonfinite: skip_step drops a NaN step's update, counts it and goes on; 10 in a row stop") {
+    const fs::path dir = fs::temp_directory_path() / ("weft_trainer_skip_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    {
+      std::ofstream f(dir / "corpus.txt");
+      for (int i = 0; i < 400; ++i) f << "the quick brown fox jumps over the lazy dog " << i << "\n";
+    }
+    auto recipe = [&](const char* on_nonfinite) {
+      {
+        std::ofstream f(dir / "r.yaml", std::ios::trunc);
+        f << "model: {type: gpt, d_model: 16, n_layers: 1, n_heads: 2, seq_len: 16}\n"
+        << "schedule: {type: constant}\n"
+        << "data: {type: bytes, path: " << (dir / "corpus.txt").string() << "}\n"
+        << "train: {steps: 30, batch: 2, log_every: 5, eval_every: 0, ckpt_every: 0, on_nonfinite: " << on_nonfinite
+        << "}\n";
+      }
+      return build_session(load_and_validate_recipe(dir / "r.yaml", {}), true);
+    };
+    Trainer t = Trainer::detached(recipe("skip_step"));
+    for (int i = 0; i < 3; ++i) CHECK_FALSE(t.step_once().skipped);
+    // A NaN at step 4: poison one parameter for that step only.
+    Tensor& gain = t.model().parameter("ln_f.weight").tensor;
+    const Tensor saved = gain.clone();
+    std::vector<std::pair<std::string, Tensor>> before;
+    for (auto& [name, p] : t.model().named_parameters()) before.emplace_back(name, p->tensor.clone());
+    gain.fill_(std::numeric_limits<double>::quiet_NaN());
+    const StepResult r = t.step_once();
+    CHECK(r.skipped);
+    CHECK(std::isnan(r.loss));
+    CHECK(t.step() == 4);
+    CHECK(t.skipped_steps() == 1);
+    gain.copy_(saved);
+    // Nothing was updated: every parameter is as before the skipped step.
+    for (auto& [name, old] : before) {
+      CAPTURE(name);
+      const auto a = t.model().parameter(name).tensor.to_vector<double>(), b = old.to_vector<double>();
+      REQUIRE(a.size() == b.size());
+      for (size_t i = 0; i < a.size(); ++i) REQUIRE(a[i] == b[i]);
+    }
+    // and the gradients were dropped: the next step is finite and updates.
+    const StepResult next = t.step_once();
+    CHECK_FALSE(next.skipped);
+    CHECK(std::isfinite(next.loss));
+    CHECK(t.model().parameter("ln_f.weight").tensor.to_vector<double>() != saved.to_vector<double>());
+    CHECK(t.step() == 5);
+
+    // Left NaN, the 10th skipped step in a row stops the run.
+    gain.fill_(std::numeric_limits<double>::quiet_NaN());
+    for (int64_t i = 1; i < kMaxConsecutiveSkips; ++i) CHECK(t.step_once().skipped);
+    try {
+      t.step_once();
+      CHECK_MESSAGE(false, "expected TrainingDiverged");
+    } catch (const TrainingDiverged& e) {
+      CHECK(std::string(e.what()).find("10 steps in a row") != std::string::npos);
+    }
+
+    // The default (stop) throws at the first NaN.
+    Trainer u = Trainer::detached(recipe("stop"));
+    u.model().parameter("ln_f.weight").tensor.fill_(std::numeric_limits<double>::quiet_NaN());
+    CHECK_THROWS_AS(u.step_once(), TrainingDiverged);
+    fs::remove_all(dir);
+  }
+
+  TEST_CASE("skip_step in a run: checkpointed as skipped_steps (optimizer.t = step - skipped), resume accepts it") {
+    const fs::path dir = fs::temp_directory_path() / ("weft_trainer_skiprun_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    {
+      std::ofstream f(dir / "corpus.txt");
+      for (int i = 0; i < 400; ++i) f << "the quick brown fox jumps over the lazy dog " << i << "\n";
+    }
+    {
+      std::ofstream f(dir / "r.yaml");
+      f << "model: {type: gpt, d_model: 16, n_layers: 1, n_heads: 2, seq_len: 16}\n"
+        << "schedule: {type: constant}\n"
+        << "data: {type: bytes, path: " << (dir / "corpus.txt").string() << "}\n"
+        << "train: {steps: 6, batch: 2, log_every: 1, eval_every: 0, ckpt_every: 3, on_nonfinite: skip_step}\n";
+    }
+    {
+      Trainer t = Trainer::start(build_session(load_and_validate_recipe(dir / "r.yaml", {}), true), dir / "run");
+      CHECK(t.run(2) == 0);
+      Tensor& gain = t.model().parameter("ln_f.weight").tensor;
+      const Tensor saved = gain.clone();
+      gain.fill_(std::numeric_limits<double>::quiet_NaN());
+      CHECK(t.step_once().skipped);  // step 3
+      gain.copy_(saved);
+      CHECK(t.run(4) == 0);  // step 4, then a checkpoint
+      CHECK(t.skipped_steps() == 1);
+    }
+    std::ifstream f(dir / "run/checkpoints/step_00000004/state.json");
+    const nlohmann::json st = nlohmann::json::parse(f);
+    CHECK(st["skipped_steps"] == 1);
+    CHECK(st["optimizer"]["t"] == 3);
+    Trainer r = Trainer::resume(dir / "run");
+    CHECK(r.step() == 4);
+    CHECK(r.skipped_steps() == 1);
+    CHECK(r.run() == 0);
+    CHECK(r.step() == 6);
     fs::remove_all(dir);
   }
 }

@@ -7,8 +7,12 @@
 //     step_00000500/
 //       model.safetensors    parameters by dotted name
 //       optim.safetensors    optimizer state tensors
-//       state.json           the trainer's state + {"format": "weft-checkpoint-1",
-//                            "files": {name: {"size": bytes, "xxh3": "16 hex digits"}}}
+//       state.json           the trainer's state + {"format": "weft-checkpoint-2",
+//                            "files": {name: {"size": bytes, "xxh3": "16 hex digits"}},
+//                            "state_xxh3": XXH3 of the compact dump of this object
+//                            without "state_xxh3" (keys sorted): state.json's own checksum}
+// Format 1 (before state.json carried its own checksum) is still read: it is
+// loaded without that check; every other check applies.
 // A save writes everything into a hidden `.tmp_*` folder, fsyncs it, renames it
 // into place and only then rewrites LATEST, so a crash at any instant leaves the
 // previous checkpoint reachable and never exposes a torn one. Loading checks every
@@ -27,13 +31,14 @@
 
 namespace weft {
 
-inline constexpr const char* kCheckpointFormat = "weft-checkpoint-1";
+inline constexpr const char* kCheckpointFormat = "weft-checkpoint-2";
+inline constexpr const char* kCheckpointFormatV1 = "weft-checkpoint-1";  // read, never written
 
 struct CheckpointContents {
   NamedTensors model;
   NamedTensors optim;
   // The trainer's state (step, tokens, RNG and sampler state, ...): a JSON object.
-  // The keys "format" and "files" are owned by the checkpoint layer: save()
+  // The keys "format", "files" and "state_xxh3" are owned by the checkpoint layer: save()
   // replaces them, load_checkpoint() returns them as read.
   nlohmann::json state;
 };
@@ -73,7 +78,17 @@ std::filesystem::path resolve_checkpoint(const std::filesystem::path& path, cons
 
 // Reads a step_* folder: parses state.json, verifies each file listed in its
 // "files" (present, size and XXH3 as recorded), then reads both safetensors files.
+// In format 2 also verifies state.json's own checksum ("state_xxh3").
 // Throws CheckpointError naming the file and the problem (expected vs actual).
 CheckpointContents load_checkpoint(const std::filesystem::path& step_dir);
+
+// What "state_xxh3" must hold for `state` (any "state_xxh3" in it is ignored):
+// for tools and tests that rewrite a state.json on purpose.
+std::string state_checksum(const nlohmann::json& state);
+
+// {"size": bytes, "xxh3": "16 hex digits"} of a file (what "files" records), and
+// its check: CheckpointError naming `file`, `recorded_in` and the difference.
+nlohmann::json file_digest_record(const std::filesystem::path& file);
+void verify_file_digest(const std::filesystem::path& file, const nlohmann::json& record, const std::string& recorded_in);
 
 }  // namespace weft

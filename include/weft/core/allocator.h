@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <new>
 #include <vector>
 
 namespace weft {
@@ -46,11 +47,22 @@ class CachingHostAllocator final : public Allocator {
   void reset_peak() override;
   // The bucket a request of `nbytes` is served from.
   static size_t round_size(size_t nbytes);
+  // While `limit` > 0, a request that would take bytes_in_use past it throws
+  // AllocationLimitExceeded instead of touching memory (the model-size guard
+  // of train/session.cpp). Returns the previous limit.
+  size_t set_limit(size_t limit);
 
  private:
   mutable std::mutex mu_;
   std::map<size_t, std::vector<void*>> free_;
   AllocatorStats stats_;
+  size_t limit_ = 0;
+};
+
+struct AllocationLimitExceeded : std::bad_alloc {
+  AllocationLimitExceeded(size_t req, size_t used, size_t lim) : requested(req), in_use(used), limit(lim) {}
+  const char* what() const noexcept override { return "allocation beyond the host allocator's limit"; }
+  size_t requested, in_use, limit;
 };
 
 CachingHostAllocator& host_allocator();

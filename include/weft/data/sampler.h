@@ -34,9 +34,9 @@ class BatchSampler : public Sampler {
 
   // {"cursor": c, "seed": s, "split": "train", "batch": B, "seq_len": T}
   nlohmann::json state() const override;
-  // Restores cursor and seed. Throws CheckpointError naming the key when a key is
-  // missing or malformed, or when split, batch or seq_len differ from this sampler's
-  // (the cursor would then address different windows).
+  // Restores the cursor. Throws CheckpointError naming the key when a key is
+  // missing or malformed, or when split, batch, seq_len or seed differ from this
+  // sampler's (the cursor would then address different windows; the seed is the recipe's).
   void load_state(const nlohmann::json& j) override;
 
   int64_t cursor() const { return cursor_; }

@@ -54,8 +54,9 @@ class TextCorpus {
   const std::vector<int32_t>& tokens(Split s) const;
   int64_t total_tokens() const;
   // Throws DataError with the numbers unless split `s` holds at least seq_len + 1
-  // tokens (one window of inputs plus its shifted targets).
-  void require_split_length(Split s, int64_t seq_len) const;
+  // tokens (one window of inputs plus its shifted targets). `purpose` names what
+  // needs them in the message (default: "seq_len N").
+  void require_split_length(Split s, int64_t seq_len, const char* purpose = nullptr) const;
 
  private:
   TextCorpus() = default;

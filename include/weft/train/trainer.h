@@ -21,7 +21,12 @@ struct StepResult {
   double grad_norm = 0;  // before clipping
   double lr = 0;
   int64_t units = 0;     // training units (tokens, timesteps) consumed
+  bool skipped = false;  // train.on_nonfinite: skip_step dropped this step's update
 };
+
+// train.on_nonfinite: skip_step stops anyway after this many consecutive skipped
+// steps: a run that produces nothing but NaN is diverged, not unlucky.
+inline constexpr int64_t kMaxConsecutiveSkips = 10;
 
 class Trainer {
  public:
@@ -42,8 +47,11 @@ class Trainer {
 
   // One optimizer step, exactly as run() takes it: the schedule's lr, set_step,
   // grad_accum micro-batches (loss scaled by 1/grad_accum), global-norm
-  // clipping, the divergence check (TrainingDiverged naming the step, before
-  // the update), the update, zero_grad; then step() += 1. `probe` records the
+  // clipping, the divergence check (before the update: with train.on_nonfinite
+  // stop, TrainingDiverged naming the step; with skip_step, the gradients are
+  // dropped, nothing is updated and the result says skipped, until
+  // kMaxConsecutiveSkips in a row throw TrainingDiverged), the update,
+  // zero_grad; then step() += 1 (also for a skipped step: its batch is consumed). `probe` records the
   // first micro-batch's activations.
   StepResult step_once(ActivationProbe* probe = nullptr);
 
@@ -55,6 +63,7 @@ class Trainer {
 
   int64_t step() const { return step_; }
   int64_t total_steps() const { return total_steps_; }
+  int64_t skipped_steps() const { return skipped_steps_; }
   Model& model() { return *s_.model; }
 
  private:
@@ -72,6 +81,9 @@ class Trainer {
   MetricsLog metrics_;
   std::unique_ptr<std::ofstream> activation_log_;
   int64_t step_ = 0, tokens_ = 0, total_steps_ = 0;
+  int64_t skipped_steps_ = 0, consecutive_skips_ = 0;  // train.on_nonfinite: skip_step
+  bool skip_nonfinite_ = false;
+  std::string recipe_hash_;  // of recipe.yaml as written (without resume's --steps)
   double elapsed_s_ = 0;
 };
 
