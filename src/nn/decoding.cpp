@@ -38,6 +38,41 @@ Tensor RecomputingDecoder::logits_after_last() {
   return last_position_logits(model_.forward(Tensor::from_vector(window, {1, n})));
 }
 
+Tensor SlidingWindowDecoder::prefill(const std::vector<int64_t>& ids) {
+  WEFT_CHECK(!ids.empty(), ValueError, "decoding: the prompt must hold at least one token");
+  const int64_t n = std::min<int64_t>(context_, static_cast<int64_t>(ids.size()));
+  return restart(std::vector<int64_t>(ids.end() - n, ids.end()));
+}
+
+Tensor SlidingWindowDecoder::next(int64_t id) {
+  WEFT_CHECK(!window_.empty(), ValueError, "decoding: next() before prefill()");
+  if (static_cast<int64_t>(window_.size()) == context_) {
+    const int64_t keep = std::max<int64_t>(1, context_ / 2);
+    std::vector<int64_t> kept(window_.end() - (keep - 1), window_.end());
+    kept.push_back(id);
+    return restart(std::move(kept));
+  }
+  window_.push_back(id);
+  return guarded_extend(1);
+}
+
+Tensor SlidingWindowDecoder::restart(std::vector<int64_t> ids) {
+  forget();
+  window_ = std::move(ids);
+  return guarded_extend(static_cast<int64_t>(window_.size()));
+}
+
+Tensor SlidingWindowDecoder::guarded_extend(int64_t fresh) {
+  NoGradGuard no_grad;
+  try {
+    return extend(fresh);
+  } catch (...) {
+    forget();
+    window_.clear();
+    throw;
+  }
+}
+
 std::unique_ptr<TokenDecoder> LanguageModel::start_decoding() { return std::make_unique<RecomputingDecoder>(*this); }
 
 }  // namespace weft

@@ -1,6 +1,8 @@
 #include "weft/nn/kv_cache.h"
 
 #include "weft/core/error.h"
+#include "weft/nn/attention_registry.h"
+#include "weft/nn/block.h"
 #include "weft/ops/ops.h"
 
 namespace weft {
@@ -29,5 +31,17 @@ void KVCache::append(const Tensor& k, const Tensor& v) {
 
 Tensor KVCache::keys() const { return narrow(k_, 2, 0, length_); }
 Tensor KVCache::values() const { return narrow(v_, 2, 0, length_); }
+
+bool cacheable_attentions(const Module& root, std::vector<Attention*>& out) {
+  if (auto* b = dynamic_cast<const Block*>(&root); b && !b->mixes_positions_only_in_attention()) return false;
+  if (auto* a = dynamic_cast<const Attention*>(&root)) {
+    if (!a->supports_kv_cache()) return false;
+    out.push_back(const_cast<Attention*>(a));
+    return true;  // an attention's submodules (projections, norms) are its own business
+  }
+  for (auto& [name, child] : root.children())
+    if (!cacheable_attentions(*child, out)) return false;
+  return true;
+}
 
 }  // namespace weft

@@ -216,4 +216,20 @@ OfflineData read_offline_data(const std::filesystem::path& file) {
   return d;
 }
 
+double metadata_number(const OfflineData& d, const std::string& key, const std::string& file) {
+  auto it = d.metadata.find(key);
+  WEFT_CHECK(it != d.metadata.end(), DataError, file, ": metadata has no '", key, "'");
+  const std::string& text = it->second;
+  double v = 0;
+  size_t used = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;  // not a number, or out of range: reported below
+  }
+  WEFT_CHECK(used > 0 && used == text.size() && std::isfinite(v), DataError, file, ": metadata '", key,
+             "' must be a finite number, got '", text.substr(0, 40), text.size() > 40 ? "…'" : "'");
+  return v;
+}
+
 }  // namespace weft

@@ -108,13 +108,11 @@ class TrajectoryData : public Dataset {
     if (!as.discrete) sp.action_low = as.low, sp.action_high = as.high;
     sp.return_scale = v.get<double>("return_scale");
     sp.max_ep_len = env->max_episode_steps();
-    const auto meta = [&](const char* k) {
-      auto it = od.metadata.find(k);
-      WEFT_CHECK(it != od.metadata.end(), DataError, path, ": metadata has no '", k, "'");
-      return std::stod(it->second);
-    };
-    sp.ref_random_return = meta("ref_random_return");
-    sp.ref_expert_return = meta("ref_expert_return");
+    sp.ref_random_return = metadata_number(od, "ref_random_return", path);
+    sp.ref_expert_return = metadata_number(od, "ref_expert_return", path);
+    WEFT_CHECK(sp.ref_expert_return != sp.ref_random_return, DataError, path,
+               ": metadata ref_expert_return equals ref_random_return (", sp.ref_random_return,
+               "): normalised scores would divide by zero");
     // State statistics of the training split (every step of every trajectory).
     std::vector<double> sum(size_t(S), 0), sq(static_cast<size_t>(S), 0);
     int64_t n = 0;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "../support/block_fixture.h"
+#include "../support/decoding_fixture.h"
 #include "../support/test_util.h"
 #include "weft/nn/attention_registry.h"
 #include "weft/nn/decoding.h"
@@ -20,61 +21,12 @@ using namespace weft::test;
 
 namespace {
 
-// max |a − b| / max(1, max |b|); NaN anywhere makes it NaN (so `!(err <= tol)` fails).
-double rel_err(const Tensor& a, const Tensor& b) {
-  auto x = a.to_vector<double>(), y = b.to_vector<double>();
-  REQUIRE(x.size() == y.size());
-  double err = 0, mag = 1;
-  for (size_t i = 0; i < x.size(); ++i) {
-    const double d = std::abs(x[i] - y[i]);
-    if (!(d <= err)) err = d;
-    mag = std::max(mag, std::abs(y[i]));
-  }
-  return err / mag;
-}
-
 std::shared_ptr<LanguageModel> small_gpt(const std::string& block, int64_t seq_len, bool f64 = true) {
   Recipe r = recipe_from_model("d_model: 16, n_heads: 2, n_layers: 3, seq_len: " + std::to_string(seq_len) +
                                ", block: {" + block + "}");
   auto m = build_language_model(r.view(), 256);
-  if (f64) {
-    NoGradGuard ng;
-    for (auto& [name, p] : m->named_parameters()) p->tensor = p->tensor.to(DType::f64);
-  }
-  m->eval();
+  to_f64_eval(*m, f64);
   return m;
-}
-
-std::vector<int64_t> random_ids(int64_t n, uint64_t seed) {
-  std::vector<int64_t> ids;
-  uint64_t x = seed;
-  for (int64_t i = 0; i < n; ++i) {
-    x = x * 6364136223846793005ull + 1442695040888963407ull;
-    ids.push_back(static_cast<int64_t>((x >> 33) % 256));
-  }
-  return ids;
-}
-
-// Logits [T, vocab] of the full forward over ids.
-Tensor full_logits(LanguageModel& m, const std::vector<int64_t>& ids) {
-  NoGradGuard ng;
-  const int64_t n = static_cast<int64_t>(ids.size());
-  return reshape(m.forward(Tensor::from_vector(ids, {1, n})), {n, -1});
-}
-
-// Prefills the first `prompt` ids, feeds the rest one at a time; the logits
-// after each id must equal row t of the full forward within tol.
-void check_incremental(LanguageModel& m, TokenDecoder& dec, const std::vector<int64_t>& ids, int64_t prompt,
-                       double tol) {
-  Tensor full = full_logits(m, ids);
-  const std::vector<int64_t> head(ids.begin(), ids.begin() + prompt);
-  Tensor got = dec.prefill(head);
-  for (int64_t t = prompt - 1; t < static_cast<int64_t>(ids.size()); ++t) {
-    if (t >= prompt) got = dec.next(ids[static_cast<size_t>(t)]);
-    const double err = rel_err(got, narrow(full, 0, t, 1));
-    INFO("position " << t << ": relative error " << err);
-    CHECK(err <= tol);
-  }
 }
 
 Attention* only_attention(Module& m) {

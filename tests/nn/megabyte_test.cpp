@@ -15,6 +15,7 @@
 
 #include "../support/golden_model.h"
 #include "../support/block_fixture.h"
+#include "../support/decoding_fixture.h"
 #include "../support/test_util.h"
 #include "weft/autograd/gradcheck.h"
 #include "weft/autograd/grad_mode.h"
@@ -57,28 +58,8 @@ std::shared_ptr<Megabyte> build(const std::string& body = small(), bool f64 = tr
   Recipe r = megabyte_recipe(body);
   auto m = std::dynamic_pointer_cast<Megabyte>(build_language_model(r.view(), 256));
   REQUIRE(m != nullptr);
-  if (f64) {
-    NoGradGuard ng;
-    for (auto& [name, p] : m->named_parameters()) p->tensor = p->tensor.to(DType::f64);
-  }
-  m->eval();
+  to_f64_eval(*m, f64);
   return m;
-}
-
-std::vector<int64_t> random_ids(int64_t n, uint64_t seed) {
-  std::vector<int64_t> ids;
-  uint64_t x = seed;
-  for (int64_t i = 0; i < n; ++i) {
-    x = x * 6364136223846793005ull + 1442695040888963407ull;
-    ids.push_back(static_cast<int64_t>((x >> 33) % 256));
-  }
-  return ids;
-}
-
-Tensor logits_of(LanguageModel& m, const std::vector<int64_t>& ids) {
-  NoGradGuard ng;
-  const int64_t n = static_cast<int64_t>(ids.size());
-  return reshape(m.forward(Tensor::from_vector(ids, {1, n})), {n, -1});
 }
 
 // max |a − b| over row s of two [T, V] logits; NaN propagates.
@@ -108,11 +89,11 @@ TEST_SUITE("megabyte") {
     auto m = build();
     const int64_t T = 14, P = 4;  // T + 1 = 15 positions: 4 patches, the last one partial
     const auto ids = random_ids(T, 3);
-    Tensor base = logits_of(*m, ids);
+    Tensor base = full_logits(*m, ids);
     for (int64_t t = 0; t < T; ++t) {
       auto changed = ids;
       changed[static_cast<size_t>(t)] = (changed[static_cast<size_t>(t)] + 97) % 256;
-      Tensor pert = logits_of(*m, changed);
+      Tensor pert = full_logits(*m, changed);
       INFO("perturbed byte " << t);
       // Every earlier position, the earlier ones of the same patch included, is
       // bit-for-bit unchanged (the paper's positions ≤ t).
@@ -141,10 +122,10 @@ TEST_SUITE("megabyte") {
       w = mul(w, 0.0);
     }
     const auto ids = random_ids(14, 5);
-    Tensor base = logits_of(*m, ids);
+    Tensor base = full_logits(*m, ids);
     auto changed = ids;
     changed[4] = (changed[4] + 1) % 256;  // the first byte of patch 1 (the paper's position 4)
-    Tensor pert = logits_of(*m, changed);
+    Tensor pert = full_logits(*m, changed);
     for (int64_t s = 4; s <= 6; ++s) CHECK(row_diff(pert, base, s) > 1e-12);  // positions 5..7 in patch 1
     CHECK(row_diff(pert, base, 7) == 0.0);  // position 8 starts patch 2: reached only through W_GL
   }
@@ -217,7 +198,7 @@ TEST_SUITE("megabyte") {
     auto m = build(small("", "", ", pad_id: 0"));
     CHECK_THROWS(m->parameter("local_pad"));
     CHECK_THROWS(m->parameter("patch_embed.pad"));
-    Tensor l = logits_of(*m, random_ids(9, 2));
+    Tensor l = full_logits(*m, random_ids(9, 2));
     CHECK(l.shape() == Shape{9, 256});
   }
 
@@ -256,29 +237,15 @@ TEST_SUITE("megabyte") {
       auto dec = m->start_decoding();
       REQUIRE(dec->cached());
       const auto ids = random_ids(14, 9);
-      Tensor full = logits_of(*m, ids);
       for (int64_t prompt : {1, 3, 4, 6}) {
         INFO("prompt " << prompt);
-        Tensor got = dec->prefill(std::vector<int64_t>(ids.begin(), ids.begin() + prompt));
-        for (int64_t t = prompt - 1; t < 14; ++t) {
-          if (t >= prompt) got = dec->next(ids[static_cast<size_t>(t)]);
-          INFO("position " << t);
-          Tensor want = reshape(narrow(full, 0, t, 1), {-1});
-          double err = 0;
-          auto a = got.to_vector<double>(), b = want.to_vector<double>();
-          REQUIRE(a.size() == b.size());
-          for (size_t i = 0; i < a.size(); ++i) {
-            const double e = std::abs(a[i] - b[i]);
-            if (!(e <= err)) err = e;
-          }
-          CHECK(err <= 1e-10);
-        }
+        check_incremental(*m, *dec, ids, prompt, 1e-10);
       }
       // A full context restarts from its last seq_len/2 bytes at position 0.
       std::vector<int64_t> longer = random_ids(15, 4);
       dec->prefill(std::vector<int64_t>(longer.begin(), longer.begin() + 14));
       Tensor after = dec->next(longer[14]);
-      Tensor want = logits_of(*m, std::vector<int64_t>(longer.end() - 7, longer.end()));
+      Tensor want = full_logits(*m, std::vector<int64_t>(longer.end() - 7, longer.end()));
       CHECK(row_diff(reshape(after, {1, -1}), narrow(want, 0, 6, 1), 0) <= 1e-10);
     }
   }
@@ -289,7 +256,7 @@ TEST_SUITE("megabyte") {
     CHECK_FALSE(dec->cached());
     const auto ids = random_ids(6, 1);
     Tensor got = dec->prefill(ids);
-    Tensor full = logits_of(*m, ids);
+    Tensor full = full_logits(*m, ids);
     CHECK(row_diff(reshape(got, {1, -1}), narrow(full, 0, 5, 1), 0) <= 1e-5);
   }
 
@@ -300,8 +267,8 @@ TEST_SUITE("megabyte") {
     const auto ids = random_ids(T, 21);
     NoGradGuard ng;
     Tensor strided = reshape(m->strided_forward(Tensor::from_vector(ids, {1, T})), {T, -1});
-    Tensor plain = logits_of(*m, ids);
-    Tensor shifted = logits_of(*m, std::vector<int64_t>(ids.begin() + h, ids.end()));
+    Tensor plain = full_logits(*m, ids);
+    Tensor shifted = full_logits(*m, std::vector<int64_t>(ids.begin() + h, ids.end()));
     Tensor viewed = reshape(m->forward(narrow(Tensor::from_vector(ids, {1, T}), 1, h, T - h)), {T - h, -1});
     for (int64_t s = 0; s < T - h; ++s) CHECK(row_diff(viewed, shifted, s) == 0.0);
     int64_t from_second = 0;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include "rl_fixture.h"
 #include "weft/core/error.h"
@@ -190,6 +191,20 @@ TEST_SUITE("rl_data") {
                          doctest::Contains("data.state_dim is 4"), DataError);
     CHECK_THROWS_WITH_AS(build_dataset(s.recipe(good, "", ", env: cartpole").view().at("data")),
                          doctest::Contains("was collected in 'pendulum'"), DataError);
+    // Metadata that is not a number (found by the trajectory fuzzer: std::stod's
+    // own exception escaped), or anchors that would divide the score by zero.
+    for (const auto& [key, value, says] :
+         std::vector<std::tuple<std::string, std::string, std::string>>{
+             {"ref_random_return", "abc", "'ref_random_return' must be a finite number, got 'abc'"},
+             {"ref_expert_return", "1e999", "'ref_expert_return' must be a finite number"},
+             {"ref_expert_return", "3x", "must be a finite number, got '3x'"},
+             {"ref_expert_return", meta.at("ref_random_return"), "equals ref_random_return"}}) {
+      INFO(key << " = " << value);
+      auto m3 = meta;
+      m3[key] = value;
+      write_safetensors(f, t, m3);
+      CHECK_THROWS_WITH_AS(build_dataset(s.recipe(f).view().at("data")), doctest::Contains(says), DataError);
+    }
     CHECK_THROWS_AS(collect_dataset({"nope", "random", 2, 1}), ConfigError);
     CHECK_THROWS_WITH_AS(collect_dataset({"pendulum", "great", 2, 1}), doctest::Contains("unknown behaviour policy"),
                          ConfigError);

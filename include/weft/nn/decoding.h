@@ -45,6 +45,34 @@ class RecomputingDecoder : public TokenDecoder {
   std::vector<int64_t> ids_;
 };
 
+// The window rule shared by the cached decoders: the cached ids are the last
+// ones decoded, at positions 0..; when one more would exceed context_length(),
+// the window restarts from its last half (one recompute per context/2 tokens,
+// never a position past the model's context). When a step throws, the decoder
+// forgets everything (prefill again) rather than keep half-appended caches.
+class SlidingWindowDecoder : public TokenDecoder {
+ public:
+  explicit SlidingWindowDecoder(int64_t context_length) : context_(context_length) {}
+  Tensor prefill(const std::vector<int64_t>& ids) final;
+  Tensor next(int64_t id) final;
+  bool cached() const final { return true; }
+
+ protected:
+  // The ids in the caches, at positions 0..
+  const std::vector<int64_t>& window() const { return window_; }
+  // Drops every cached state and detaches the caches.
+  virtual void forget() = 0;
+  // Brings the caches up to window(), whose last `fresh` ids are new (run
+  // without autograd); returns the logits [vocab] after its last id.
+  virtual Tensor extend(int64_t fresh) = 0;
+
+ private:
+  Tensor restart(std::vector<int64_t> ids);
+  Tensor guarded_extend(int64_t fresh);
+  int64_t context_;
+  std::vector<int64_t> window_;
+};
+
 // The logits [vocab] of the last position of logits [1, T, vocab].
 Tensor last_position_logits(const Tensor& logits);
 

@@ -6,13 +6,18 @@
 // positions costs a copy of n rows, never a reallocation. An Attention attached
 // to a cache (Attention::set_kv_cache) appends its new keys/values and attends
 // over everything filled so far (nn/decoding.h drives it).
+// cacheable_attentions() finds the attentions a model's cached decoder drives.
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "weft/core/tensor.h"
 
 namespace weft {
+
+class Attention;
+class Module;
 
 class KVCache {
  public:
@@ -40,5 +45,10 @@ class KVCache {
   int64_t length_ = 0;
   Tensor k_, v_;
 };
+
+// Appends every Attention in the tree under root (in children() order) to out;
+// false when some block mixes positions outside its attention or some attention
+// cannot use a cache, so the model must decode by recomputing instead.
+bool cacheable_attentions(const Module& root, std::vector<Attention*>& out);
 
 }  // namespace weft

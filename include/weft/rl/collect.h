@@ -65,5 +65,8 @@ void write_offline_data(const std::filesystem::path& file, const OfflineData& d)
 // DataError naming the file for a missing key, mismatched lengths, non-finite
 // numbers or an unknown environment.
 OfflineData read_offline_data(const std::filesystem::path& file);
+// The metadata entry `key` of d as a finite number; DataError naming the file
+// and the key when it is missing or not one.
+double metadata_number(const OfflineData& d, const std::string& key, const std::string& file);
 
 }  // namespace weft

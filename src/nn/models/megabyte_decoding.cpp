@@ -25,20 +25,6 @@ namespace weft {
 
 namespace {
 
-// Every Attention under m; false when a block or an attention cannot decode
-// incrementally (the same rule as gpt's decoder).
-bool collect_cacheable(const Module& m, std::vector<Attention*>& out) {
-  if (auto* b = dynamic_cast<const Block*>(&m); b && !b->mixes_positions_only_in_attention()) return false;
-  if (auto* a = dynamic_cast<const Attention*>(&m)) {
-    if (!a->supports_kv_cache()) return false;
-    out.push_back(const_cast<Attention*>(a));
-    return true;
-  }
-  for (auto& [name, child] : m.children())
-    if (!collect_cacheable(*child, out)) return false;
-  return true;
-}
-
 struct CachedStack {
   std::vector<Attention*> attns;
   std::vector<std::unique_ptr<KVCache>> caches;
@@ -53,49 +39,33 @@ struct CachedStack {
   }
 };
 
-class MegabyteCachedDecoder : public TokenDecoder {
+class MegabyteCachedDecoder : public SlidingWindowDecoder {
  public:
   MegabyteCachedDecoder(Megabyte& m, std::vector<Attention*> global, std::vector<Attention*> local)
-      : m_(m), global_(std::move(global), m.config().max_patches()), local_(std::move(local), m.config().patch) {}
-
-  Tensor prefill(const std::vector<int64_t>& ids) override {
-    WEFT_CHECK(!ids.empty(), ValueError, "decoding: the prompt must hold at least one token");
-    const int64_t n = std::min<int64_t>(m_.context_length(), static_cast<int64_t>(ids.size()));
-    return restart(std::vector<int64_t>(ids.end() - n, ids.end()));
-  }
-
-  Tensor next(int64_t id) override {
-    WEFT_CHECK(!window_.empty(), ValueError, "decoding: next() before prefill()");
-    const int64_t ctx = m_.context_length();
-    if (static_cast<int64_t>(window_.size()) == ctx) {
-      const int64_t keep = std::max<int64_t>(1, ctx / 2);
-      std::vector<int64_t> kept(window_.end() - (keep - 1), window_.end());
-      kept.push_back(id);
-      return restart(kept);
-    }
-    window_.push_back(id);
-    return guarded([&] { return advance(); });
-  }
-
-  bool cached() const override { return true; }
+      : SlidingWindowDecoder(m.context_length()),
+        m_(m),
+        global_(std::move(global), m.config().max_patches()),
+        local_(std::move(local), m.config().patch) {}
 
  private:
-  Tensor restart(const std::vector<int64_t>& ids) {
+  void forget() override {
+    global_.attach(false);
+    local_.attach(false);
     global_.reset();
     local_.reset();
-    window_ = ids;
     patches_ = 0;
     local_len_ = 0;
-    return guarded([&] { return advance(); });
   }
 
-  // The logits predicting byte n = window_.size() (the paper's position n):
+  // The logits predicting byte n = window().size() (the paper's position n):
   // the global steps of every patch up to n's (all at once after a prefill),
-  // then the local positions of n's patch not yet in the local caches.
-  Tensor advance() {
-    const int64_t P = m_.config().patch, n = static_cast<int64_t>(window_.size());
+  // then the local positions of n's patch not yet in the local caches (so
+  // `fresh` follows from patches_ and local_len_).
+  Tensor extend(int64_t /*fresh*/) override {
+    const auto& w = window();
+    const int64_t P = m_.config().patch, n = static_cast<int64_t>(w.size());
     const int64_t k = n / P, p = n % P;
-    Tensor ids = Tensor::from_vector(window_, {1, n});
+    Tensor ids = Tensor::from_vector(w, {1, n});
     if (patches_ <= k) {
       global_.attach(true);
       Tensor g = m_.global_output(m_.global_input(ids, patches_, k + 1 - patches_));
@@ -113,36 +83,18 @@ class MegabyteCachedDecoder : public TokenDecoder {
     return reshape(narrow(logits, 1, logits.size(1) - 1, 1), {-1});
   }
 
-  // Runs f without autograd; a failure detaches the caches and leaves the
-  // decoder empty (prefill again) rather than with half-appended caches.
-  template <typename F>
-  Tensor guarded(F f) {
-    NoGradGuard no_grad;
-    try {
-      return f();
-    } catch (...) {
-      global_.attach(false);
-      local_.attach(false);
-      global_.reset();
-      local_.reset();
-      window_.clear();
-      throw;
-    }
-  }
-
   Megabyte& m_;
   CachedStack global_, local_;
-  std::vector<int64_t> window_;  // the bytes decoded so far, at positions 0..
-  int64_t patches_ = 0;          // patches in the global caches
-  int64_t local_len_ = 0;        // positions of the current patch in the local caches
-  Tensor gout_;                  // [1, P·D_G]: the global output of the current patch
+  int64_t patches_ = 0;    // patches in the global caches
+  int64_t local_len_ = 0;  // positions of the current patch in the local caches
+  Tensor gout_;            // [1, P·D_G]: the global output of the current patch
 };
 
 }  // namespace
 
 std::unique_ptr<TokenDecoder> Megabyte::start_decoding() {
   std::vector<Attention*> g, l;
-  if (!collect_cacheable(*global_, g) || !collect_cacheable(*local_, l) || g.empty() || l.empty())
+  if (!cacheable_attentions(*global_, g) || !cacheable_attentions(*local_, l) || g.empty() || l.empty())
     return std::make_unique<RecomputingDecoder>(*this);
   return std::make_unique<MegabyteCachedDecoder>(*this, std::move(g), std::move(l));
 }
