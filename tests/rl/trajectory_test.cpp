@@ -203,7 +203,7 @@ TEST_SUITE("rl_data") {
       auto m3 = meta;
       m3[key] = value;
       write_safetensors(f, t, m3);
-      CHECK_THROWS_WITH_AS(build_dataset(s.recipe(f).view().at("data")), doctest::Contains(says), DataError);
+      CHECK_THROWS_WITH_AS(build_dataset(s.recipe(f).view().at("data")), doctest::Contains(says.c_str()), DataError);
     }
     CHECK_THROWS_AS(collect_dataset({"nope", "random", 2, 1}), ConfigError);
     CHECK_THROWS_WITH_AS(collect_dataset({"pendulum", "great", 2, 1}), doctest::Contains("unknown behaviour policy"),
