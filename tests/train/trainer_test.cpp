@@ -3,10 +3,15 @@
 // train.on_nonfinite: skip_step such a step is dropped and the run goes on.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <limits>
+#include <vector>
 
 #include "weft/train/recipe_schema.h"
 #include "weft/train/trainer.h"
@@ -146,6 +151,65 @@ TEST_SUITE("train") {
     CHECK(r.skipped_steps() == 1);
     CHECK(r.run() == 0);
     CHECK(r.step() == 6);
+    fs::remove_all(dir);
+  }
+
+  TEST_CASE("skip_step inside run(): each dropped step is a 'skip' line in metrics.jsonl and on stdout") {
+    const fs::path dir = fs::temp_directory_path() / ("weft_trainer_skiplog_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    {
+      std::ofstream f(dir / "corpus.txt");
+      for (int i = 0; i < 400; ++i) f << "the quick brown fox jumps over the lazy dog " << i << "\n";
+    }
+    {
+      std::ofstream f(dir / "r.yaml");
+      f << "model: {type: gpt, d_model: 16, n_layers: 1, n_heads: 2, seq_len: 16}\n"
+        << "schedule: {type: constant}\n"
+        << "data: {type: bytes, path: " << (dir / "corpus.txt").string() << "}\n"
+        << "train: {steps: 6, batch: 2, log_every: 1, eval_every: 0, ckpt_every: 0, on_nonfinite: skip_step}\n";
+    }
+    Trainer t = Trainer::start(build_session(load_and_validate_recipe(dir / "r.yaml", {}), true), dir / "run");
+    CHECK(t.run(1) == 0);
+    t.model().parameter("ln_f.weight").tensor.fill_(std::numeric_limits<double>::quiet_NaN());
+    // stdout into a file for the two NaN steps (the trainer prints with printf).
+    const fs::path out = dir / "stdout.txt";
+    std::fflush(stdout);
+    const int saved = ::dup(STDOUT_FILENO);
+    REQUIRE(saved >= 0);
+    FILE* capture = std::fopen(out.c_str(), "w");
+    REQUIRE(capture != nullptr);
+    ::dup2(::fileno(capture), STDOUT_FILENO);
+    int rc = -1;
+    try {
+      rc = t.run(3);
+    } catch (...) {
+      std::fflush(stdout);
+      ::dup2(saved, STDOUT_FILENO);
+      throw;
+    }
+    std::fflush(stdout);
+    ::dup2(saved, STDOUT_FILENO);
+    ::close(saved);
+    std::fclose(capture);
+    CHECK(rc == 0);
+    CHECK(t.skipped_steps() == 2);
+    std::ifstream so(out);
+    const std::string printed((std::istreambuf_iterator<char>(so)), std::istreambuf_iterator<char>());
+    INFO(printed);
+    CHECK(printed.find("step 2 skipped: loss nan") != std::string::npos);
+    CHECK(printed.find("step 3 skipped") != std::string::npos);
+    CHECK(printed.find("2 skipped so far") != std::string::npos);
+    std::vector<int64_t> skip_steps;
+    std::ifstream m(dir / "run/metrics.jsonl");
+    for (std::string line; std::getline(m, line);) {
+      const auto j = nlohmann::json::parse(line);
+      if (j.value("kind", "") == "skip") {
+        skip_steps.push_back(j["step"].get<int64_t>());
+        CHECK(j["loss"].is_null());  // NaN has no JSON form
+      }
+    }
+    CHECK(skip_steps == std::vector<int64_t>{2, 3});
     fs::remove_all(dir);
   }
 }
