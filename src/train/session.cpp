@@ -13,6 +13,7 @@
 #include "weft/backend/dispatch.h"
 #include "weft/checkpoint/checkpoint.h"
 #include "weft/core/allocator.h"
+#include "weft/core/available_memory.h"
 #include "weft/optim/registry.h"
 #include "weft/train/state_schema.h"
 
@@ -58,19 +59,6 @@ void check_device(const Recipe& r) {
 
 }  // namespace
 
-uint64_t available_memory_bytes() {
-  std::ifstream f("/proc/meminfo");
-  std::string key;
-  uint64_t kb = 0;
-  std::string unit;
-  while (f >> key >> kb) {
-    std::getline(f, unit);
-    if (key == "MemAvailable:") return kb * 1024;
-  }
-  const long pages = sysconf(_SC_AVPHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-  return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) : 0;
-}
-
 std::shared_ptr<Model> build_model_within_memory(const ResolvedView& recipe, const nlohmann::json& data, int copies) {
   const uint64_t avail = available_memory_bytes();
   if (avail == 0) return build_model(recipe, data);  // unknown: no guard
@@ -90,7 +78,7 @@ std::shared_ptr<Model> build_model_within_memory(const ResolvedView& recipe, con
     throw ConfigError("model '" + recipe.get<std::string>("model.type") + "' (" + sizes.str() +
                       ") does not fit in memory: building it had allocated " + gib(double(built)) +
                       " when a further " + gib(double(e.requested)) + " was requested, past the budget of " +
-                      gib(double(budget)) + " = available memory " + gib(double(avail)) + " (MemAvailable) / " +
+                      gib(double(budget)) + " = available memory " + gib(double(avail)) + " (MemAvailable, or the cgroup's limit less its usage) / " +
                       std::to_string(copies) +
                       (copies > 1 ? " (weights, gradients and the optimizer's two moments)" : " (the weights)") +
                       "; make the model smaller (model.d_model, model.n_layers, ...)");

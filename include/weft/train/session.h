@@ -47,12 +47,10 @@ void load_model_weights(Model& model, const std::vector<std::pair<std::string, T
 // No NaN or ±Inf in a floating-point tensor (integers always pass).
 bool all_finite(const Tensor& t);
 
-// MemAvailable from /proc/meminfo (sysconf's available pages if absent; 0 if unknown).
-uint64_t available_memory_bytes();
-
 // build_model, refused before memory runs out: while it builds, the host
-// allocator may hand out at most MemAvailable / `copies` bytes (copies = 4 when
-// training: weights, gradients and AdamW's two moments; 1 to evaluate or
+// allocator may hand out at most available_memory_bytes() / `copies` bytes
+// (core/available_memory.h: MemAvailable within the cgroup's limit; copies = 4
+// when training: weights, gradients and AdamW's two moments; 1 to evaluate or
 // inspect). Past that, a ConfigError naming the model's sizes and the budget.
 std::shared_ptr<Model> build_model_within_memory(const ResolvedView& recipe, const nlohmann::json& data, int copies);
 
