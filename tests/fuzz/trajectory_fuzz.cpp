@@ -12,17 +12,16 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto dir = weft::fuzz::scratch();
-  static const bool recipe_written = [&] {
+  // The recipe is parsed once: the input is the dataset file it names.
+  static const weft::Recipe recipe = [&] {
     weft::fuzz::write(dir / "recipe.yaml",
                       "model: {type: decision_transformer, d_model: 16, n_layers: 1, n_heads: 1, context_K: 4}\n"
                       "data: {type: trajectories, path: " + (dir / "data.safetensors").string() + "}\n");
-    return true;
+    return weft::load_and_validate_recipe(dir / "recipe.yaml", {});
   }();
-  (void)recipe_written;
   weft::fuzz::write(dir / "data.safetensors", std::string_view(reinterpret_cast<const char*>(data), size));
   weft::fuzz::expect_only_weft_errors([&] {
-    const weft::Recipe r = weft::load_and_validate_recipe(dir / "recipe.yaml", {});
-    auto d = weft::build_dataset(r.view().at("data"));
+    auto d = weft::build_dataset(recipe.view().at("data"));
     (void)d->description().dump();
     (void)d->summary();
   });
