@@ -4,10 +4,17 @@ Procedure (b)), as a sweep whose answer can be told from seed noise.
 
 For each parameterization and depth it trains ≥ 3 seeds at learning rates a
 factor √2 apart, grows that grid one step at a time on whichever side the
-lowest loss sits (the mean over seeds and every single seed must have their
-best lr inside the grid), fits the optimum per seed with a parabola in log2(lr)
-through the best point and its two neighbours, and reports the optimum as the
-geometric mean over seeds ± one standard error.
+lowest mean loss sits until that best lr is inside the grid, fits the optimum
+with a parabola in log2(lr) through the best point of the mean-over-seeds curve
+and its two neighbours, and reports it ± its bootstrap standard error over
+seeds (the same fit on each seed's own curve is printed next to it).
+
+Sizing (depth 4, CompleteP, 3 seeds, on the shared 2-core machine): at 200
+steps the runs above the optimum spike (sd 0.02-0.17 nats/byte at 2.8e-3 and
+4e-3); at 400 steps the sd is 0.002-0.009 below and at the optimum and the mean
+curve's neighbours differ by 0.005-0.027, the fitted optimum 3.0e-3 ×/÷ 1.14
+(bootstrap s.e., 0.4 grid steps); at 800 steps the sd grows again (0.025-0.04,
+2 seeds). Hence 400 steps x 8 x 64 = 204,800 tokens per run.
 
 Parameterizations (one width, base shape base_width × base_depth, so m_N = 1):
   sp         GPT-2: residual projections' init × 1/√(2L), every multiplier 1
@@ -33,6 +40,8 @@ import math
 import os
 import shutil
 import signal
+import itertools
+import random
 import statistics
 import subprocess
 import sys
@@ -107,7 +116,7 @@ def train_one(a, kind, depth, k, seed):
         rc = p.wait()
         LIVE.discard(p)
     wall = time.time() - t0
-    if rc < 0:
+    if rc < 0 or rc == 130:  # killed, or stopped by SIGINT/SIGTERM after a step (weft's exit 130)
         raise InterruptedError(name)
     if rc not in (0, 1):  # 1: diverged (non-finite loss), a result like any other
         raise SystemExit(f"weft train failed ({rc}) for {name}: see {os.path.join(rdir, name + '.log')}")
@@ -172,29 +181,26 @@ def argmin(curve):
 
 
 def needs(res, a, kind, depth):
-    """Grid points still to run for (kind, depth): the initial ones, then one step
-    beyond an edge that holds the best lr of the mean or of any seed."""
+    """Grid points (kind, depth) should have, every seed at each: the initial ones
+    and those already begun (so seeds added later are run there too); once all of
+    them are finished, one more step beyond the edge when the best lr of the mean
+    curve sits there (up to max_points). Single seeds do not grow the grid: their
+    best point flips between neighbours in a flat basin, and each step costs a
+    run per seed."""
     have = {r["k"] for r in res.values() if r["kind"] == run_kind(a, kind, depth) and r["depth"] == depth}
-    want = {k for k in a.initial_ks if k not in have}
-    if want:
-        return sorted(want)
+    want = set(a.initial_ks) | have
     r = row(res, a, kind, depth)
-    if len(r) < len(have) or not r:  # some seeds still running
-        return []
+    if set(r) != want or len(r) >= a.max_points:  # some runs still to do, or the row is full
+        return sorted(want)
     lo, hi = min(r), max(r)
-    if len(r) >= a.max_points:
-        return []
-    curves = [{k: mean(v) for k, v in r.items()}] + [{k: v[i] for k, v in r.items()} for i in range(len(a.seeds))]
-    ext = set()
-    for c in curves:
-        b = argmin(c)
-        if b is None:  # everything diverged: go down
-            ext.add(lo - 1)
-        elif b == lo:
-            ext.add(lo - 1)
-        elif b == hi:
-            ext.add(hi + 1)
-    return sorted(k for k in ext if k >= a.k_min)
+    b = argmin({k: mean(v) for k, v in r.items()})
+    if b is None or b == lo:  # everything diverged, or the best at the bottom: go down
+        ext = lo - 1
+    elif b == hi:
+        ext = hi + 1
+    else:
+        return sorted(want)
+    return sorted(want | ({ext} if ext >= a.k_min else set()))
 
 
 def vertex(ks, ys):
@@ -223,14 +229,37 @@ def fit_optimum(curve):
 
 
 def optimum(res, a, kind, depth):
-    """(mean k*, standard error of k*, [k* per seed]) over the seeds, or None."""
+    """The optimum of (kind, depth) in k units, or None while the mean curve's
+    best point is at a grid edge. Returns a dict:
+      k, se   fit on the mean-over-seeds curve; se = its bootstrap standard error
+              over seeds (every resample of the seeds with replacement when there
+              are ≤ 5, else 2000 drawn), a resample whose best point is at an edge
+              counting as that edge point ("edge" of them)
+      per     the fit of each seed's own curve (None where its best is at an edge)
+    The mean curve is the estimate: the optimum of the expected loss, and each
+    single seed's best point flips between neighbours where the basin is flat."""
     r = row(res, a, kind, depth)
-    per = [fit_optimum({k: v[i] for k, v in r.items()}) for i in range(len(a.seeds))]
-    if not r or any(p is None for p in per):
+    if not r:
         return None
-    m = statistics.fmean(per)
-    se = statistics.stdev(per) / math.sqrt(len(per)) if len(per) > 1 else math.nan
-    return m, se, per
+    n = len(a.seeds)
+    k = fit_optimum({kk: mean(v) for kk, v in r.items()})
+    if k is None:
+        return None
+    if n <= 5:
+        draws = list(itertools.product(range(n), repeat=n))
+    else:
+        rng = random.Random(1)
+        draws = [[rng.randrange(n) for _ in range(n)] for _ in range(2000)]
+    boot, edge = [], 0
+    for idx in draws:
+        c = {kk: mean([v[i] for i in idx]) for kk, v in r.items()}
+        f = fit_optimum(c)
+        if f is None:
+            edge += 1
+            f = argmin(c) if argmin(c) is not None else k
+        boot.append(f)
+    per = [fit_optimum({kk: v[i] for kk, v in r.items()}) for i in range(n)]
+    return {"k": k, "se": statistics.pstdev(boot), "edge": edge, "draws": len(draws), "per": per}
 
 
 # ---------------------------------------------------------------- report
@@ -261,20 +290,20 @@ def report(a, res):
                     sd = statistics.stdev(r[k]) if len(r[k]) > 1 else 0.0
                     cells.append(f"{'%.4f±%.4f' % (mean(r[k]), sd) + ('*' if k == b else ' '):>15}")
             print(f"{kind:<10} {depth:>5} | " + " ".join(cells))
-    print("\nfitted optimum (parabola in log2 lr through the best point and its neighbours, per seed): "
-          "geometric mean ×/÷ one standard error")
-    print(f"{'param':<10} {'depth':>5} | {'lr*':>9} {'s.e.':>7} | per seed")
+    print("\nfitted optimum: parabola in log2(lr) through the best point of the mean curve and its two "
+          "neighbours;\ns.e. = bootstrap over seeds (as a factor); per seed: the same fit on each seed's own curve")
+    print(f"{'param':<10} {'depth':>5} | {'lr*':>9} {'s.e.':>7} {'edge':>6} | per seed")
     opt = {}
     for kind in a.params:
         for depth in a.depths:
             o = optimum(res, a, kind, depth)
             opt[(kind, depth)] = o
             if o is None:
-                print(f"{kind:<10} {depth:>5} | {'n/a':>9} {'':>7} | (best lr at a grid edge, or runs missing)")
+                print(f"{kind:<10} {depth:>5} | {'n/a':>9} {'':>7} {'':>6} | (best lr at a grid edge, or runs missing)")
                 continue
-            m, se, per = o
-            print(f"{kind:<10} {depth:>5} | {lr_of(a, m):>9.3g} {'×%.3f' % 2 ** (se / 2):>7} | "
-                  + " ".join(f"{lr_of(a, p):.3g}" for p in per))
+            per = " ".join("edge" if p is None else f"{lr_of(a, p):.3g}" for p in o["per"])
+            print(f"{kind:<10} {depth:>5} | {lr_of(a, o['k']):>9.3g} {'×%.3f' % 2 ** (o['se'] / 2):>7} "
+                  f"{'%d/%d' % (o['edge'], o['draws']):>6} | {per}")
     panels = []
     for kind in a.params:
         series = []
@@ -295,12 +324,12 @@ def report(a, res):
             parts.append(f"{kind}=n/a")
             errs.append("n/a")
             continue
-        dk = o1[0] - o0[0]  # in grid steps (√2 each)
-        se = math.hypot(o0[1], o1[1])
+        dk = o1["k"] - o0["k"]  # in grid steps (√2 each)
+        se = math.hypot(o0["se"], o1["se"])
         parts.append(f"{kind}=×{2 ** (dk / 2):.2f}")
         errs.append(f"{kind} ×/÷{2 ** (se / 2):.2f}")
     print(f"optimal-lr shift from depth {d0} to {d1}: " + " ".join(parts) + " (± " + ", ".join(errs)
-          + f"; one standard error over {len(a.seeds)} seeds; one grid step = ×1.41)")
+          + f"; one bootstrap standard error over {len(a.seeds)} seeds; one grid step = ×1.41)")
 
 
 # ---------------------------------------------------------------- scheduling
@@ -359,7 +388,9 @@ def sweep(a):
                 running[f] = (run_name(a, kind, depth, k, seed), depth)
             if not running:
                 break
-            fin, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            fin = set()
+            while not fin:  # with a timeout, so SIGTERM's handler runs at once
+                fin, _ = wait(list(running), timeout=1.0, return_when=FIRST_COMPLETED)
             for f in fin:
                 running.pop(f)
                 rec = f.result()
@@ -392,14 +423,21 @@ def self_test():
                 for k, v in curve.items() for s in a.seeds}
 
     assert needs({}, a, "completep", 4) == [0, 1, 2]
-    assert needs(results({0: f(0), 1: f(1), 2: f(2)}), a, "completep", 4) == [3]  # best at the top edge
-    assert needs(results({k: f(k) for k in range(0, 4)}), a, "completep", 4) == []  # inside: done
-    assert needs(results({k: f(-k) for k in range(0, 3)}), a, "completep", 4) == [-1]
-    assert needs(results({k: 9 - k for k in range(0, 5)}), a, "completep", 4) == []  # max_points reached
+    assert needs(results({0: f(0), 1: f(1), 2: f(2)}), a, "completep", 4) == [0, 1, 2, 3]  # best at the top edge
+    assert needs(results({k: f(k) for k in range(0, 4)}), a, "completep", 4) == [0, 1, 2, 3]  # inside: done
+    assert needs(results({k: f(-k) for k in range(0, 3)}), a, "completep", 4) == [-1, 0, 1, 2]
+    assert needs(results({k: 9 - k for k in range(0, 5)}), a, "completep", 4) == [0, 1, 2, 3, 4]  # full
+    part = results({0: f(0), 1: f(1), 2: f(2)})
+    part.pop(run_name(a, "completep", 4, 1, 2))  # one run missing: no growth before it is done
+    assert needs(part, a, "completep", 4) == [0, 1, 2]
+    two = results({k: f(k) for k in range(0, 4)})
+    a.seeds = [1, 2, 3]  # a seed added later: its runs are due at every point begun, no growth before
+    assert needs(two, a, "completep", 4) == [0, 1, 2, 3] and row(two, a, "completep", 4) == {}
+    a.seeds = [1, 2]
     # depth-µP at the base depth is CompleteP's run
     assert run_name(a, "mup", 2, 1, 1) == run_name(a, "completep", 2, 1, 1) != run_name(a, "mup", 4, 1, 1)
-    m, se, per = optimum(results({k: f(k) for k in range(0, 5)}), a, "completep", 4)
-    assert abs(m - 2.3) < 1e-9 and len(per) == 2
+    o = optimum(results({k: f(k) for k in range(0, 5)}), a, "completep", 4)
+    assert abs(o["k"] - 2.3) < 1e-9 and o["se"] < 1e-6 and o["edge"] == 0 and len(o["per"]) == 2
     print("lr_sweep self-test: ok")
 
 
@@ -422,8 +460,8 @@ def main():
     p.add_argument("--wd", type=float, default=0.1)
     p.add_argument("--val-fraction", type=float, default=0.01)
     p.add_argument("--lr-ref", type=float, default=1e-3, help="grid point k is lr_ref * sqrt(2)^k")
-    p.add_argument("--initial", type=int, nargs="+", default=[1, 2, 3],
-                   help="grid points every row starts with (default 1.41e-3, 2e-3, 2.83e-3)")
+    p.add_argument("--initial", type=int, nargs="+", default=[2, 3, 4],
+                   help="grid points every row starts with (default 2e-3, 2.83e-3, 4e-3)")
     p.add_argument("--max-points", type=int, default=9, help="most grid points per (param, depth)")
     p.add_argument("--k-min", type=int, default=-8, help="lowest grid point (lr_ref / 16)")
     p.add_argument("--jobs", type=int, default=2, help="runs at a time")
@@ -461,6 +499,8 @@ def main():
         def stop(signum, _frame):
             for proc in list(LIVE):
                 proc.terminate()
+            print(f"lr_sweep: signal {signum}: stopped; the finished runs are kept, the interrupted ones "
+                  "start again next time", flush=True)
             raise SystemExit(128 + signum)
 
         signal.signal(signal.SIGTERM, stop)

@@ -3,8 +3,9 @@
 # so the answer is not seed noise: SP, depth-µP (alpha 0.5) and CompleteP (alpha 1)
 # at depths 2, 4, 8, 16, width 128 (base 128 x 2), 3 seeds per point, equal tokens
 # per run (400 steps x 8 x 64 bytes, cosine with 40 warm-up steps), an lr grid a
-# factor sqrt(2) apart that grows towards each optimum, the optimum fitted per seed
-# (parabola in log lr through the best point and its neighbours).
+# factor sqrt(2) apart that grows towards each optimum, the optimum fitted on the curve
+# of the mean over seeds (parabola in log lr through the best point and its
+# neighbours) with its bootstrap standard error over seeds.
 # Expected: CompleteP's optimum stays within one grid step from depth 2 to 16
 # while SP's moves further. Prints the loss and optimum tables, writes
 # RESULTS/lr_sweep.svg; the last line is
