@@ -118,7 +118,9 @@ def train_one(a, kind, depth, k, seed):
     wall = time.time() - t0
     if rc < 0 or rc == 130:  # killed, or stopped by SIGINT/SIGTERM after a step (weft's exit 130)
         raise InterruptedError(name)
-    if rc not in (0, 1):  # 1: diverged (non-finite loss), a result like any other
+    with open(os.path.join(rdir, name + ".log")) as log:
+        diverged = rc == 1 and "on_nonfinite" in log.read()  # a non-finite loss: a result like any other
+    if rc != 0 and not diverged:
         raise SystemExit(f"weft train failed ({rc}) for {name}: see {os.path.join(rdir, name + '.log')}")
     loss = None
     metrics = os.path.join(run_dir, "metrics.jsonl")
@@ -128,7 +130,7 @@ def train_one(a, kind, depth, k, seed):
         loss = evals[-1]["loss"] if evals else None
         shutil.copyfile(metrics, os.path.join(rdir, name + ".metrics.jsonl"))
     rec = {"name": name, "kind": run_kind(a, kind, depth), "depth": depth, "k": k, "lr": lr_of(a, k), "seed": seed,
-           "loss": loss if (loss is not None and math.isfinite(loss)) else None, "diverged": loss is None or rc == 1,
+           "loss": loss if (loss is not None and math.isfinite(loss)) else None, "diverged": loss is None or diverged,
            "wall_s": round(wall, 2), "tokens": a.steps * a.batch * a.seq}
     tmp = os.path.join(rdir, name + ".json.tmp")
     with open(tmp, "w") as f:
