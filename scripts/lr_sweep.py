@@ -318,20 +318,21 @@ def report(a, res):
     svg = os.path.join(a.out, "lr_sweep.svg")
     write_svg(svg, panels)
     print(f"\nSVG: {svg}")
-    d0, d1 = a.depths[0], a.depths[-1]
-    parts, errs = [], []
-    for kind in a.params:
-        o0, o1 = opt[(kind, d0)], opt[(kind, d1)]
-        if o0 is None or o1 is None:
-            parts.append(f"{kind}=n/a")
-            errs.append("n/a")
-            continue
-        dk = o1["k"] - o0["k"]  # in grid steps (√2 each)
-        se = math.hypot(o0["se"], o1["se"])
-        parts.append(f"{kind}=×{2 ** (dk / 2):.2f}")
-        errs.append(f"{kind} ×/÷{2 ** (se / 2):.2f}")
-    print(f"optimal-lr shift from depth {d0} to {d1}: " + " ".join(parts) + " (± " + ", ".join(errs)
-          + f"; one bootstrap standard error over {len(a.seeds)} seeds; one grid step = ×1.41)")
+    # the deepest model, then (the line, last) 16 if it was swept and is not the deepest
+    d0 = a.depths[0]
+    for d1 in [a.depths[-1]] + ([16] if 16 in a.depths[1:-1] else []):
+        parts, errs = [], []
+        for kind in a.params:
+            o0, o1 = opt[(kind, d0)], opt[(kind, d1)]
+            if o0 is None or o1 is None:
+                parts.append(f"{kind}=n/a")
+                errs.append("n/a")
+                continue
+            dk = o1["k"] - o0["k"]  # in grid steps (√2 each)
+            parts.append(f"{kind}=×{2 ** (dk / 2):.2f}")
+            errs.append(f"{kind} ×/÷{2 ** (math.hypot(o0['se'], o1['se']) / 2):.2f}")
+        print(f"optimal-lr shift from depth {d0} to {d1}: " + " ".join(parts) + " (± " + ", ".join(errs)
+              + f"; one bootstrap standard error over {len(a.seeds)} seeds; one grid step = ×1.41)")
 
 
 # ---------------------------------------------------------------- scheduling
