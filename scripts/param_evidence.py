@@ -1,15 +1,13 @@
 #!/usr/bin/env python3
 """Evidence runs for the parameterizations (the CompleteP paper), driven through the
 built `weft` binary with generated recipes; plain Python 3, no third-party
-packages. Called by scripts/coord_check.sh and scripts/lr_transfer.sh.
+packages. Called by scripts/coord_check.sh; scripts/lr_sweep.py (the learning-
+rate transfer across depth) uses its SVG writer.
 
   coord  coordinate check: 10 steps at a fixed lr, `weft train --activations`
          logs mean |x| of the embedding, every block output and the logits per
          step; widths at a fixed depth and depths at a fixed width, for each
          parameterization → table, SVG, and max/min ratios over the sweep.
-  lr     learning-rate transfer across depth: an lr grid (factor 2 apart) at
-         several depths, equal tokens per run, final validation loss → table,
-         SVG, and the optimal-lr shift from the shallowest to the deepest model.
 
 Finished runs are reused (a run folder with a final eval line), so an
 interrupted sweep continues where it stopped.
@@ -214,62 +212,6 @@ def coord(a):
     print(f"SVG: {svg}")
 
 
-# ---------------------------------------------------------------- lr transfer
-
-def lr_transfer(a):
-    out = os.path.abspath(a.out)
-    os.makedirs(os.path.join(out, "runs"), exist_ok=True)
-    lrs = [a.lr_min * 2 ** k for k in range(a.n_lr)]
-    warmup = max(1, a.steps // 10)
-    loss = {}
-    for kind in a.params:
-        for depth in a.depths:
-            for lr in lrs:
-                name = f"{kind}_L{depth}_lr{lr:.3g}"
-                run_dir = os.path.join(out, "runs", name)
-                v = final_eval(run_dir)
-                diverged_marker = os.path.join(out, "runs", name + ".diverged")
-                if v is None and not os.path.exists(diverged_marker):
-                    recipe = os.path.join(out, "runs", name + ".yaml")
-                    write_recipe(recipe, a, kind, a.width, depth, lr, a.steps, warmup,
-                                 "{type: cosine, warmup: %(warmup)d, min_lr_ratio: 0.1}", a.val_fraction)
-                    print(f"lr transfer: {name}", flush=True)
-                    if run_weft(run_dir, recipe) == 1:
-                        open(diverged_marker, "w").close()
-                    v = final_eval(run_dir)
-                loss[(kind, depth, lr)] = v if v is not None else math.inf
-
-    def best(kind, depth):
-        return min(lrs, key=lambda lr: loss[(kind, depth, lr)])
-
-    print(f"\nlearning-rate transfer across depth: width {a.width}, {a.steps} steps x batch {a.batch} x seq {a.seq} "
-          f"({a.steps * a.batch * a.seq} tokens per run), cosine with {warmup} warm-up steps, AdamW wd 0.1, "
-          f"seed {a.seed}; completep base {a.base_width} x {a.base_depth}")
-    print("final validation loss (nats/byte, the last %g of the corpus); * = best lr of the row" % a.val_fraction)
-    print(f"{'param':<10} {'depth':>5} | " + " ".join(f"{lr:>9.3g}" for lr in lrs))
-    for kind in a.params:
-        for depth in a.depths:
-            b = best(kind, depth)
-            cells = []
-            for lr in lrs:
-                v = loss[(kind, depth, lr)]
-                cells.append(f"{(fmt(v) if not math.isfinite(v) else '%.4f' % v) + ('*' if lr == b else ' '):>9}")
-            print(f"{kind:<10} {depth:>5} | " + " ".join(cells))
-    panels = []
-    for kind in a.params:
-        series = [(f"depth {d}", PALETTE[i % len(PALETTE)], False, [(lr, loss[(kind, d, lr)]) for lr in lrs])
-                  for i, d in enumerate(a.depths)]
-        panels.append((f"{kind}: final val loss vs lr", "peak learning rate", "val loss (nats/byte)", series, False,
-                       0.5))
-    svg = os.path.join(out, "lr_transfer.svg")
-    write_svg(svg, panels)
-    print(f"SVG: {svg}")
-    d0, d1 = a.depths[0], a.depths[-1]
-
-    shift = {k: best(k, d1) / best(k, d0) for k in a.params}
-    print(f"optimal-lr shift from depth {d0} to {d1}: " + " ".join(f"{k}=×{shift[k]:g}" for k in a.params))
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -294,23 +236,13 @@ def main():
     c.add_argument("--lr", type=float, default=1e-3)
     c.add_argument("--steps", type=int, default=10)
 
-    l = sub.add_parser("lr")
-    common(l, "lr_transfer")
-    l.add_argument("--width", type=int, default=128)
-    l.add_argument("--base-width", type=int, default=128)
-    l.add_argument("--depths", type=int, nargs="+", default=[2, 4, 8, 16])
-    l.add_argument("--lr-min", type=float, default=2.5e-4)
-    l.add_argument("--n-lr", type=int, default=7)
-    l.add_argument("--steps", type=int, default=200)
-    l.add_argument("--val-fraction", type=float, default=0.01, help="held-out tail scored at the end of each run")
-
     a = p.parse_args()
     if not os.path.exists(os.path.join(ROOT, "build", "weft")):
         raise SystemExit("build/weft is missing: build it first (README: Build by hand)")
     if not os.path.exists(a.corpus):
         raise SystemExit(f"{a.corpus} is missing: scripts/prepare_corpora.sh fortunes")
     a.corpus = os.path.abspath(a.corpus)
-    coord(a) if a.cmd == "coord" else lr_transfer(a)
+    coord(a)
 
 
 if __name__ == "__main__":

@@ -69,6 +69,9 @@ class CompleteP final : public Parameterization {
     return 0.0;
   }
 
+  // The CompleteP paper's Eq. 40: ε follows the gradient scale of each group. In µP
+  // every gradient shrinks like 1/m_N (the logits carry 1/m_N), and inside the
+  // residual blocks the branch multiplier m_L^−α shrinks it once more.
   double eps_mult(const InitRequest& r) const override {
     if (!opts_.eps_scaling) return 1.0;
     switch (param_group(r)) {
@@ -79,7 +82,7 @@ class CompleteP final : public Parameterization {
       case ParamGroup::embedding:
       case ParamGroup::final_norm:
       case ParamGroup::output:
-        return 1.0;
+        return 1.0 / m_n_;
     }
     return 1.0;
   }

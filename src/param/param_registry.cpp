@@ -39,7 +39,8 @@ Schema sp_schema() {
 Schema mup_schema() {
   Schema s = common("inv_dh");
   s.add_int("base_width", 256).range(1, 1 << 20).help("N_base: d_model of the tuned base model (m_N = d_model / N_base)");
-  s.add_bool("eps_scaling", true).help("scale AdamW eps inside the blocks by 1/(m_N m_L^alpha)");
+  s.add_bool("eps_scaling", true)
+      .help("scale AdamW eps by 1/(m_N m_L^alpha) inside the blocks, by 1/m_N outside (the CompleteP paper, Eq. 40)");
   return s;
 }
 

@@ -42,11 +42,11 @@ TEST_SUITE("param") {
       CHECK(p["eps_mult"].get<double>() == doctest::Approx(eps));
     };
     const double eps_in = 1.0 / (4 * s2);
-    expect("tok_emb.weight", "embedding", 0.04, 1, 1, 1);
+    expect("tok_emb.weight", "embedding", 0.04, 1, 1, 0.25);
     expect("blocks.1.attn.qkv.weight", "hidden_weight", 0.02, 0.25 / s2, 4, eps_in);
     expect("blocks.1.mlp.fc.bias", "hidden_bias", 0, 1 / s2, 0, eps_in);
     expect("blocks.0.ln1.weight", "block_norm", 0, 1 / s2, 0, eps_in);
-    expect("ln_f.weight", "final_norm", 0, 1, 0, 1);
+    expect("ln_f.weight", "final_norm", 0, 1, 0, 0.25);
     CHECK(by_name["blocks.0.ln1.weight"]["shape"] == nlohmann::json::array({32}));
 
     Result text = run("inspect recipes/tiny.yaml --set param.type=mup --set param.base_width=16", s.dir);

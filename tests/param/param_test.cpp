@@ -118,12 +118,12 @@ TEST_SUITE("param") {
         CHECK(p->wd_mult(req(r)) == 0.0);
         CHECK(p->wd_mult(req(r, true)) == 0.0);
       }
-      // AdamW ε: scaled in the residual blocks only
+      // AdamW ε (the paper's Eq. 40): 1/(m_N m_L^α) in the residual blocks, 1/m_N outside
       for (ParamRole r : {ParamRole::hidden_weight, ParamRole::hidden_bias, ParamRole::norm_gain})
         CHECK(p->eps_mult(req(r)) == doctest::Approx(row.eps).epsilon(tol));
-      CHECK(p->eps_mult(req(ParamRole::embedding)) == 1.0);
-      CHECK(p->eps_mult(req(ParamRole::output)) == 1.0);
-      CHECK(p->eps_mult(req(ParamRole::norm_gain, true)) == 1.0);
+      CHECK(p->eps_mult(req(ParamRole::embedding)) == doctest::Approx(1.0 / row.m_n).epsilon(tol));
+      CHECK(p->eps_mult(req(ParamRole::output)) == doctest::Approx(1.0 / row.m_n).epsilon(tol));
+      CHECK(p->eps_mult(req(ParamRole::norm_gain, true)) == doctest::Approx(1.0 / row.m_n).epsilon(tol));
       // model-level multipliers
       CHECK(p->residual_mult() == doctest::Approx(row.residual).epsilon(tol));
       CHECK(p->output_mult() == doctest::Approx(row.output).epsilon(tol));
@@ -234,15 +234,15 @@ TEST_SUITE("param") {
       CHECK(p.eps_mult == doctest::Approx(eps).epsilon(1e-12));
     };
     const double eps_in = 1.0 / (4 * s8);
-    check("tok_emb.weight", 1, 1, 1);
-    check("pos_emb.weight", 1, 1, 1);
+    check("tok_emb.weight", 1, 1, 0.25);
+    check("pos_emb.weight", 1, 1, 0.25);
     check("blocks.7.ln1.weight", 1 / s8, 0, eps_in);
     check("blocks.0.ln2.bias", 1 / s8, 0, eps_in);
     check("blocks.3.attn.qkv.weight", 0.25 / s8, 4, eps_in);
     check("blocks.3.attn.qkv.bias", 1 / s8, 0, eps_in);
     check("blocks.5.mlp.proj.weight", 0.25 / s8, 4, eps_in);
-    check("ln_f.weight", 1, 0, 1);
-    check("ln_f.bias", 1, 0, 1);
+    check("ln_f.weight", 1, 0, 0.25);
+    check("ln_f.bias", 1, 0, 0.25);
     CHECK(m->parameterization().residual_mult() == doctest::Approx(1 / s8));
     // µP: the same width scaling, no depth scaling (α and base_depth are not its keys)
     auto u = model_for("{type: mup, base_width: 16}", 64, 8);

@@ -5,22 +5,24 @@
 // With m_N = width / base_width, m_L = depth / base_depth (depth in blocks):
 //
 //   group (param_group)  init std        lr mult                 wd mult  ε mult (eps_scaling)
-//   embedding            σ               1                       1        1
+//   embedding            σ               1                       1        1/m_N
 //   block_norm           gains 1, bias 0 m_L^{α−1}               0        1/(m_N·m_L^α)
 //   hidden_weight        σ/√m_N          m_N^{−1}·m_L^{α−1}      m_N      1/(m_N·m_L^α)
 //   hidden_bias          0               m_L^{α−1}               0        1/(m_N·m_L^α)
-//   final_norm           gains 1, bias 0 1                       0        1
-//   output (untied)      σ               1                       1        1
+//   final_norm           gains 1, bias 0 1                       0        1/m_N
+//   output (untied)      σ               1                       1        1/m_N
 //
 //   residual branches ×m_L^{−α}; logits × output_mult/m_N; embedding output ×
 //   input_mult; attention scale 1/d_h or 1/√d_h.
 //
 // Weight decay is the coupled AdamW form (decay = lr·lr_mult·wd·wd_mult·p,
 // adamw.h), so hidden weights decay by η λ m_L^{α−1} per step at any width.
-// The ε scaling follows the table's row "AdamW ε (residual blocks)": groups
-// inside the residual blocks only (the reference code scales every group; the
-// embedding, final norm and head keep ε_base because their lr is width- and
-// depth-independent). The optimizer's role mask (optimizer.h: embeddings, norms,
+// The ε scaling follows the paper's Eq. 40 (and the reference code since its
+// fix of that point): ε_base/(m_N·m_L^α) inside the residual blocks, ε_base/m_N
+// for the embedding, the final norm and the head. ε has to shrink with the
+// gradients it is added to, and in µP every gradient shrinks like 1/m_N; only
+// the block groups sit behind the branch multiplier m_L^−α. At m_N = 1 (a
+// depth-only sweep) the three outer groups keep ε_base. The optimizer's role mask (optimizer.h: embeddings, norms,
 // biases and gains do not decay unless decay_all_roles) is applied on top of
 // wd_mult; for the table's rows it only differs on the embedding (λ_base in the
 // paper, 0 in weft by default), a factor that does not depend on m_N or m_L, so
