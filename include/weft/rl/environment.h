@@ -51,6 +51,9 @@ class Environment {
   // (x, ẋ, θ, θ̇), pendulum (θ, θ̇). The step counter is kept. For tests and
   // planning; the default refuses (ConfigError).
   virtual void set_state(const std::vector<double>& state);
+  // The observation of the current state (after set_state); the default
+  // refuses (ConfigError).
+  virtual std::vector<double> observe() const;
   // A scripted expert (energy shaping, LQR, ...) for dataset collection; the
   // default has none (ConfigError).
   virtual std::vector<double> expert_action(const std::vector<double>& observation) const;
