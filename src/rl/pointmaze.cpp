@@ -124,7 +124,8 @@ class PointMaze : public Environment {
     const double kp = 1.0, kd = 0.3;
     return {std::clamp(kp * (tx - o[0]) - kd * o[2], -1.0, 1.0), std::clamp(kp * (ty - o[1]) - kd * o[3], -1.0, 1.0)};
   }
-  double medium_noise() const override { return 0.5; }
+  // One random force lasts 0.1 s, so a "medium" policy needs most steps random.
+  double medium_noise() const override { return 0.8; }
 
  private:
   int rows() const { return int(l_.map.size()); }
