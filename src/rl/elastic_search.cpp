@@ -34,7 +34,8 @@ std::vector<SearchChoice> elastic_search(SequencePolicy& policy, int64_t K, int6
   }
   std::vector<SearchChoice> best(windows.size());
   if (rows.empty()) return best;
-  const std::vector<double> est = policy.estimate_returns(window_batch(policy.trajectory_spec(), K, rows)).to_vector<double>();
+  const std::vector<double> est =
+      policy.estimate_returns(window_batch(policy.trajectory_spec(), K, rows)).to_vector<double>();
   std::vector<bool> seen(windows.size(), false);
   for (size_t i = 0; i < rows.size(); ++i) {
     const double r = est[i * size_t(K) + size_t(K - 1)];  // the current step is the window's last row

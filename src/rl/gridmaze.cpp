@@ -28,9 +28,20 @@ namespace weft {
 namespace {
 
 constexpr int kRows = 11, kCols = 11;
+// clang-format off
 constexpr std::array<const char*, kRows> kMap = {
-    "###########", "#####S#####", "#####.#####", "#####.#####", "#####.#####", "#A...W...G#",
-    "#####.#####", "#####.#####", "#####.#####", "#####D#####", "###########"};
+    "###########",
+    "#####S#####",
+    "#####.#####",
+    "#####.#####",
+    "#####.#####",
+    "#A...W...G#",
+    "#####.#####",
+    "#####.#####",
+    "#####.#####",
+    "#####D#####",
+    "###########"};
+// clang-format on
 constexpr int kDr[4] = {-1, 0, 1, 0}, kDc[4] = {0, 1, 0, -1};
 
 struct Cell {
@@ -38,7 +49,9 @@ struct Cell {
   bool operator==(const Cell&) const = default;
 };
 
-bool is_free(int r, int c) { return r >= 0 && r < kRows && c >= 0 && c < kCols && kMap[size_t(r)][size_t(c)] != '#'; }
+bool is_free(int r, int c) {
+  return r >= 0 && r < kRows && c >= 0 && c < kCols && kMap[size_t(r)][size_t(c)] != '#';
+}
 
 Cell find(char ch) {
   for (int r = 0; r < kRows; ++r)

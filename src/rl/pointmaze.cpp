@@ -32,10 +32,21 @@ struct Layout {
   const char* name;
 };
 
-const Layout kUMaze = {{"#####", "#S..#", "###.#", "#G..#", "#####"}, 150, "pointmaze_umaze"};
-const Layout kMedium = {{"########", "#S.#...#", "#..#.#.#", "##...#.#", "#..#...#", "#.##.#.#", "#...#.G#",
-                         "########"},
-                        300, "pointmaze_medium"};
+// clang-format off
+const Layout kUMaze = {{"#####",
+                        "#S..#",
+                        "###.#",
+                        "#G..#",
+                        "#####"}, 150, "pointmaze_umaze"};
+const Layout kMedium = {{"########",
+                         "#S.#...#",
+                         "#..#.#.#",
+                         "##...#.#",
+                         "#..#...#",
+                         "#.##.#.#",
+                         "#...#.G#",
+                         "########"}, 300, "pointmaze_medium"};
+// clang-format on
 
 class PointMaze : public Environment {
  public:

@@ -38,7 +38,9 @@ Batch window(const TrajectorySpec& spec, int64_t K, uint64_t salt = 0) {
   return window_batch(spec, K, {w});
 }
 
-std::vector<double> values(const Tensor& t) { return t.to_vector<double>(); }
+std::vector<double> values(const Tensor& t) {
+  return t.to_vector<double>();
+}
 
 double max_diff(const std::vector<double>& a, const std::vector<double>& b, size_t from, size_t to) {
   double m = 0;
@@ -118,10 +120,10 @@ TEST_SUITE("rl_elastic_dt") {
       std::vector<int64_t> tokens;
     };
     const double other_bin = spec.rtg_min + 0.02 * (spec.rtg_max - spec.rtg_min);
-    for (const Case& c : {Case{"states", t * spec.state_dim + 1, 0.77, {3 * t}},
-                          Case{"returns_to_go", t, other_bin, {3 * t + 1}},
-                          Case{"actions", t * spec.act_dim, 0.77, {3 * t + 2}},
-                          Case{"timesteps", t, 40.0, {3 * t, 3 * t + 1, 3 * t + 2}}}) {
+    for (const Case& c :
+         {Case{"states", t * spec.state_dim + 1, 0.77, {3 * t}}, Case{"returns_to_go", t, other_bin, {3 * t + 1}},
+          Case{"actions", t * spec.act_dim, 0.77, {3 * t + 2}},
+          Case{"timesteps", t, 40.0, {3 * t, 3 * t + 1, 3 * t + 2}}}) {
       INFO(c.name);
       Batch p = b;
       poke(p, c.name, c.index, c.value);
@@ -210,7 +212,7 @@ TEST_SUITE("rl_elastic_dt") {
       w.actions.push_back({2});
       w.timesteps.push_back(t);
     }
-    w.rtg = {0.8, 0.3};  // u = 0.3 and -0.2
+    w.rtg = {0.8, 0.3};                          // u = 0.3 and -0.2
     const Batch b = window_batch(spec, 5, {w});  // 3 padded steps, which must not count
     auto terms = m->elastic_terms(b, m->hidden(b), m->predict_actions(b));
     // (0.99 · 0.3² + 0.01 · 0.2²) / 2, with the RTGs as stored in f32.

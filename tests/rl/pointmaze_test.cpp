@@ -13,7 +13,9 @@
 using namespace weft;
 
 namespace {
-bool close(double a, double b, double tol = 1e-12) { return std::abs(a - b) <= tol; }
+bool close(double a, double b, double tol = 1e-12) {
+  return std::abs(a - b) <= tol;
+}
 }  // namespace
 
 TEST_SUITE("rl_env") {

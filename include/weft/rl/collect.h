@@ -1,5 +1,7 @@
-// defines: CollectOptions, OfflineData, behaviour_policies, collect_dataset,
-// reference_returns, write_offline_data, read_offline_data — offline RL
+// defines: CollectOptions, Trajectory, Controller, run_episode, BehaviourPolicy,
+// register_behaviour_policy, WEFT_REGISTER_BEHAVIOUR_POLICY, OfflineData,
+// behaviour_policies, collect_dataset, reference_returns, write_offline_data,
+// read_offline_data — offline RL
 // datasets collected in a registered environment by a behaviour policy, stored
 // as safetensors with D4RL's keys.
 //

@@ -17,8 +17,8 @@
 namespace weft {
 
 struct SearchChoice {
-  int64_t length = 0;    // history length L that was chosen
-  double estimate = 0;   // its R̃ (scaled, like the returns-to-go)
+  int64_t length = 0;   // history length L that was chosen
+  double estimate = 0;  // its R̃ (scaled, like the returns-to-go)
 };
 
 std::vector<SearchChoice> elastic_search(SequencePolicy& policy, int64_t K, int64_t stride,

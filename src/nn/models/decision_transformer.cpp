@@ -106,8 +106,9 @@ Tensor DecisionTransformer::embed(const Batch& b) {
     tok_a = add(act_lin_->forward(b.at("actions").to(dt)), omega);
   }
   // Chen et al.: (R̂, s, a); Elastic DT: (s, R̂, a).
-  Tensor x = reshape(stack(edt_.enabled ? std::vector<Tensor>{tok_s, tok_r, tok_a} : std::vector<Tensor>{tok_r, tok_s, tok_a}, 2),
-                     {B, 3 * K, d});
+  const std::vector<Tensor> step_tokens =
+      edt_.enabled ? std::vector<Tensor>{tok_s, tok_r, tok_a} : std::vector<Tensor>{tok_r, tok_s, tok_a};
+  Tensor x = reshape(stack(step_tokens, 2), {B, 3 * K, d});
   x = apply_norm(*ln_embed_, x);
   if (param_->input_mult() != 1.0) x = mul(x, param_->input_mult());
   return dropout(x, cfg_.embed_dropout, is_training(), &dropout_gen_);
