@@ -10,6 +10,15 @@
 #include "weft/ops/ops.h"
 
 namespace weft {
+namespace {
+
+// An output head with the parameterization's output multiplier (µP), as the action head.
+Tensor head(const Linear& l, const Tensor& x, const Parameterization& p) {
+  const Tensor y = l.forward(x);
+  return p.output_mult() != 1.0 ? mul(y, p.output_mult()) : y;
+}
+
+}  // namespace
 
 Schema elastic_schema() {
   Schema s;
@@ -41,7 +50,7 @@ Tensor DecisionTransformer::estimate_returns(const Batch& b) {
   const Tensor h = hidden(b);
   const int64_t B = h.size(0), K = h.size(1) / 3, d = h.size(2);
   const Tensor hs = reshape(narrow(reshape(h, {B, K, 3, d}), 2, 0, 1), {B, K, d});  // the state tokens
-  return reshape(rmax_head_->forward(hs), {B, K});
+  return reshape(head(*rmax_head_, hs, *param_), {B, K});
 }
 
 DecisionTransformer::ElasticTerms DecisionTransformer::elastic_terms(const Batch& b, const Tensor& h,
@@ -58,7 +67,7 @@ DecisionTransformer::ElasticTerms DecisionTransformer::elastic_terms(const Batch
   // Expectile regression of R̃ on the data's R̂: |τ − 1[u<0]|·u² (the weight is
   // piecewise constant, so its gradient is zero almost everywhere).
   const Tensor rtg = reshape(b.at("returns_to_go").to(dt), {B, K});
-  const Tensor u = sub(rtg, reshape(rmax_head_->forward(hs), {B, K}));
+  const Tensor u = sub(rtg, reshape(head(*rmax_head_, hs, *param_), {B, K}));
   const Tensor below = lt(u, Tensor::zeros(u.shape(), dt));
   const Tensor w = add(mul(below, 1.0 - 2.0 * edt_.tau), edt_.tau);
   t.expectile = div(sum(mul(mul(w, mul(u, u)), mask)), std::max(1.0, real));
@@ -67,10 +76,10 @@ DecisionTransformer::ElasticTerms DecisionTransformer::elastic_terms(const Batch
   std::vector<int64_t> y(rv.size());
   for (size_t i = 0; i < y.size(); ++i)
     y[i] = m[i] != 0 ? std::llround((enc[i] + 1.0) * 0.5 * double(edt_.num_bins - 1)) : -100;
-  t.bins = softmax_cross_entropy(bin_head_->forward(hs), Tensor::from_vector(y, {B, K}));
+  t.bins = softmax_cross_entropy(head(*bin_head_, hs, *param_), Tensor::from_vector(y, {B, K}));
   // Next state from [h_R, â] at step k against the (normalised) state of step k + 1.
   if (K > 1) {
-    const Tensor pred = next_state_head_->forward(concat({hr, action_pred}, 2));
+    const Tensor pred = head(*next_state_head_, concat({hr, action_pred}, 2), *param_);
     const Tensor err = sub(narrow(pred, 1, 0, K - 1), narrow(b.at("states").to(dt), 1, 1, K - 1));
     const Tensor both = mul(narrow(mask, 1, 0, K - 1), narrow(mask, 1, 1, K - 1));
     double pairs = 0;
