@@ -117,11 +117,22 @@ Runner add_eval(CLI::App& app) {
       f << out.dump(2) << "\n";
     }
     fs::rename(tmp, file);
+    const fs::path records = run_dir / "eval.jsonl";
+    fs::remove(records);
+    if (!e.records.empty()) {
+      const fs::path rtmp = run_dir / "eval.jsonl.tmp";
+      {
+        std::ofstream f(rtmp, std::ios::trunc);
+        for (const auto& r : e.records) f << r.dump() << "\n";
+      }
+      fs::rename(rtmp, records);
+    }
     if (o->json) {
       std::cout << out.dump() << "\n";
     } else {
       std::cout << "eval " << o->split << " (" << e.units << " " << e.unit << ", " << step_dir.filename().string()
-                << "): " << e.text << "\nwrote " << file.string() << "\n";
+                << "): " << e.text << "\nwrote " << file.string()
+                << (e.records.empty() ? "" : " and " + records.string()) << "\n";
     }
     return 0;
   };

@@ -30,6 +30,11 @@ const std::map<std::string, NoiseRule>& noise_rules() {
   return rules;
 }
 
+std::map<std::string, BehaviourPolicy>& extra_policies() {
+  static std::map<std::string, BehaviourPolicy> p;
+  return p;
+}
+
 uint64_t mix(uint64_t a, uint64_t b) {
   const Philox4x32 r = philox4x32(b, 0, a ^ 0xD7A5E7ull);
   return (uint64_t(r.v[1]) << 32) | r.v[0];
@@ -43,13 +48,18 @@ std::string num(double v) {
 
 }  // namespace
 
-const std::vector<std::string>& behaviour_policies() {
-  static const std::vector<std::string> names = [] {
-    std::vector<std::string> n;
-    for (auto& [k, v] : noise_rules()) n.push_back(k);
-    return n;
-  }();
-  return names;
+bool register_behaviour_policy(const std::string& name, BehaviourPolicy policy) {
+  if (noise_rules().count(name) || extra_policies().count(name))
+    throw ConfigError("behaviour policy '" + name + "' is registered twice");
+  extra_policies()[name] = std::move(policy);
+  return true;
+}
+
+std::vector<std::string> behaviour_policies() {
+  std::vector<std::string> n;
+  for (auto& [k, v] : noise_rules()) n.push_back(k);
+  for (auto& [k, v] : extra_policies()) n.push_back(k);
+  return n;
 }
 
 double Trajectory::ret() const {
@@ -58,10 +68,15 @@ double Trajectory::ret() const {
   return s;
 }
 
-Trajectory run_episode(Environment& env, double noise, uint64_t reset_seed, uint64_t noise_seed) {
+Trajectory run_episode(Environment& env, double noise, uint64_t reset_seed, uint64_t noise_seed,
+                       const Controller& controller, const std::vector<double>& start) {
   const Space as = env.action_space();
   Trajectory t;
   std::vector<double> obs = env.reset(reset_seed);
+  if (!start.empty()) {
+    env.set_state(start);
+    obs = env.observe();
+  }
   for (uint64_t k = 0;; ++k) {
     std::vector<double> a;
     if (noise > 0 && philox_uniform({noise_seed, 0}, 3 * k) < noise) {
@@ -75,7 +90,7 @@ Trajectory run_episode(Environment& env, double noise, uint64_t reset_seed, uint
         }
       }
     } else {
-      a = env.expert_action(obs);
+      a = controller ? controller(obs) : env.expert_action(obs);
     }
     StepResult r = env.step(a);
     t.observations.push_back(obs);
@@ -103,7 +118,8 @@ std::pair<double, double> reference_returns(const std::string& name) {
 OfflineData collect_dataset(const CollectOptions& o) {
   auto env = make_environment(o.env);
   auto it = noise_rules().find(o.policy);
-  if (it == noise_rules().end()) {
+  auto extra = extra_policies().find(o.policy);
+  if (it == noise_rules().end() && extra == extra_policies().end()) {
     std::string known;
     for (auto& n : behaviour_policies()) known += (known.empty() ? "" : ", ") + n;
     throw ConfigError("unknown behaviour policy '" + o.policy + "' (known: " + known + ")");
@@ -113,8 +129,11 @@ OfflineData collect_dataset(const CollectOptions& o) {
   d.env = o.env;
   std::vector<double> rets;
   for (int64_t i = 0; i < o.episodes; ++i) {
-    const double noise = it->second(*env, i, o.episodes);
-    d.trajectories.push_back(run_episode(*env, noise, mix(o.seed, uint64_t(2 * i)), mix(o.seed, uint64_t(2 * i + 1))));
+    const uint64_t reset_seed = mix(o.seed, uint64_t(2 * i)), noise_seed = mix(o.seed, uint64_t(2 * i + 1));
+    if (extra != extra_policies().end())
+      d.trajectories.push_back(extra->second(*env, o.env, i, o.episodes, reset_seed, noise_seed));
+    else
+      d.trajectories.push_back(run_episode(*env, it->second(*env, i, o.episodes), reset_seed, noise_seed));
     rets.push_back(d.trajectories.back().ret());
   }
   double mean = 0, var = 0;

@@ -14,6 +14,10 @@ void Environment::set_state(const std::vector<double>&) {
   throw ConfigError("this environment cannot be set to a given state");
 }
 
+std::vector<double> Environment::observe() const {
+  throw ConfigError("this environment cannot report its current observation");
+}
+
 EnvironmentRegistry& EnvironmentRegistry::instance() {
   static EnvironmentRegistry r;
   return r;

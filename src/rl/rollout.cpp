@@ -4,6 +4,7 @@
 
 #include "weft/core/error.h"
 #include "weft/core/rng.h"
+#include "weft/rl/elastic_search.h"
 #include "weft/rl/environment.h"
 
 namespace weft {
@@ -48,6 +49,16 @@ std::vector<EpisodeResult> rollout(SequencePolicy& policy, int64_t K, const Roll
       rows.push_back(std::move(w));
     }
     if (active.empty()) break;
+    if (const int64_t stride = policy.search_stride(); stride > 0) {
+      // Elastic DT: the current step's return is the searched R̃, and the action
+      // comes from the history length that gave it (rl/elastic_search.h).
+      const std::vector<SearchChoice> pick = elastic_search(policy, K, stride, rows);
+      for (size_t i = 0; i < rows.size(); ++i) {
+        rows[i] = last_steps(rows[i], pick[i].length);
+        rows[i].rtg.back() = pick[i].estimate;
+        hist[size_t(active[i])].rtg.back() = pick[i].estimate;
+      }
+    }
     const Tensor pred = policy.predict_actions(window_batch(spec, K, rows));
     const int64_t D = pred.size(2);
     const std::vector<double> p = pred.to_vector<double>();

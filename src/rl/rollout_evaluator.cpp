@@ -43,6 +43,7 @@ class RolloutEvaluator : public Evaluator {
     const TrajectorySpec& spec = policy->trajectory_spec();
     std::vector<double> targets = targets_;
     if (targets.empty()) targets = {spec.ref_expert_return};
+    if (policy->search_stride() > 0) targets.resize(1);  // Elastic DT conditions on its own estimate
     RolloutOptions o;
     o.episodes = req.max_batches > 0 ? std::min(req.max_batches, episodes_) : episodes_;
     o.seed = seed_;
@@ -54,6 +55,9 @@ class RolloutEvaluator : public Evaluator {
     for (size_t i = 0; i < targets.size(); ++i) {
       o.target = targets[i];
       const std::vector<EpisodeResult> eps = rollout(*policy, model.context_length(), o);
+      for (size_t k = 0; k < eps.size(); ++k)
+        r.records.push_back({{"target", targets[i]}, {"episode", k}, {"return", eps[k].ret},
+                             {"length", eps[k].length}, {"score", normalized_score(spec, eps[k].ret)}});
       double m = 0, v = 0, len = 0;
       for (auto& e : eps) m += e.ret / double(eps.size()), len += double(e.length) / double(eps.size());
       for (auto& e : eps) v += (e.ret - m) * (e.ret - m) / double(eps.size());

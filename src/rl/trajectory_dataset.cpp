@@ -117,6 +117,7 @@ class TrajectoryData : public Dataset {
     std::vector<double> sum(size_t(S), 0), sq(static_cast<size_t>(S), 0);
     int64_t n = 0;
     sp.return_max = -1e300;
+    sp.rtg_min = 1e300, sp.rtg_max = -1e300;
     double ret_sum = 0;
     for (auto& t : od.trajectories) {
       for (auto& o : t.observations) {
@@ -125,7 +126,11 @@ class TrajectoryData : public Dataset {
       }
       std::vector<double> r(t.rewards.size());
       double acc = 0;
-      for (size_t k = t.rewards.size(); k-- > 0;) r[k] = (acc += t.rewards[k]) / sp.return_scale;
+      for (size_t k = t.rewards.size(); k-- > 0;) {
+        r[k] = (acc += t.rewards[k]) / sp.return_scale;
+        sp.rtg_min = std::min(sp.rtg_min, r[k]);
+        sp.rtg_max = std::max(sp.rtg_max, r[k]);
+      }
       sp.return_max = std::max(sp.return_max, acc);
       ret_sum += acc;
       p->rtg.push_back(std::move(r));

@@ -21,7 +21,9 @@ nlohmann::json TrajectorySpec::to_json() const {
           {"ref_random_return", ref_random_return},
           {"ref_expert_return", ref_expert_return},
           {"return_max", return_max},
-          {"return_mean", return_mean}};
+          {"return_mean", return_mean},
+          {"rtg_min", rtg_min},
+          {"rtg_max", rtg_max}};
 }
 
 TrajectorySpec TrajectorySpec::from_json(const nlohmann::json& j, const std::string& who) {
@@ -46,6 +48,8 @@ TrajectorySpec TrajectorySpec::from_json(const nlohmann::json& j, const std::str
   s.ref_expert_return = j["ref_expert_return"].get<double>();
   s.return_max = j.value("return_max", 0.0);
   s.return_mean = j.value("return_mean", 0.0);
+  s.rtg_min = j.value("rtg_min", 0.0);
+  s.rtg_max = j.value("rtg_max", s.return_max / s.return_scale);
   return s;
 }
 

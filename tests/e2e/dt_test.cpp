@@ -1,6 +1,8 @@
 // End-to-end offline RL: collect a dataset, train a Decision Transformer on it,
 // --until + resume bit for bit, evaluate by rollout at chosen targets, inspect;
 // and the CLI's answers to bad input.
+#include <algorithm>
+
 #include "e2e_util.h"
 
 using namespace weft::e2e;
@@ -17,9 +19,53 @@ train: { steps: 40, batch: 8, log_every: 1, eval_every: 20, eval_batches: 2, ckp
 eval: { rollout: { targets: [500], episodes: 3, max_steps: 40 } }
 )";
 
+const char* kElasticRecipe = R"(seed: 3
+model: { type: decision_transformer, context_K: 6, d_model: 16, n_layers: 2, n_heads: 2, embed_dropout: 0.1,
+         block: { type: pre_ln, dropout: 0.1 }, elastic: { enabled: true, num_bins: 10 } }
+optim: { type: adamw, lr: 1.0e-3, weight_decay: 1.0e-4, clip: 0.25 }
+schedule: { type: constant, warmup: 5 }
+data: { type: trajectories, path: data/rl/g.safetensors, env: gridmaze, return_scale: 1 }
+train: { steps: 20, batch: 8, log_every: 1, eval_every: 10, eval_batches: 1, ckpt_every: 10, keep: 2 }
+eval: { rollout: { episodes: 2 } }
+)";
+
 }  // namespace
 
 TEST_SUITE("e2e_dt") {
+  TEST_CASE("gridmaze stitch data, Elastic DT: train, --until + resume bit for bit, eval with per-episode lines, inspect") {
+    Scratch s("edt");
+    Result c = run("dataset collect gridmaze --policy stitch --episodes 10 --seed 2 --out data/rl/g.safetensors", s.dir);
+    INFO(c.out);
+    REQUIRE(c.code == 0);
+    write_file(s.dir / "recipes/edt.yaml", kElasticRecipe);
+    Result a = run("train recipes/edt.yaml --run-dir runs/straight", s.dir);
+    INFO(a.out);
+    REQUIRE(a.code == 0);
+    REQUIRE(run("train recipes/edt.yaml --run-dir runs/split --until 10", s.dir).code == 0);
+    REQUIRE(run("resume runs/split", s.dir).code == 0);
+    auto la = train_losses(s.dir / "runs/straight"), lb = train_losses(s.dir / "runs/split");
+    REQUIRE(la.size() == 20);
+    REQUIRE(lb.size() == 20);
+    for (size_t i = 0; i < la.size(); ++i) CHECK(la[i] == lb[i]);
+    CHECK(final_weights(s.dir / "runs/straight") == final_weights(s.dir / "runs/split"));
+    Result e = run("eval runs/straight --json", s.dir);
+    INFO(e.out);
+    REQUIRE(e.code == 0);
+    auto ej = nlohmann::json::parse(e.out);
+    CHECK(ej["tokens"] == 2);
+    REQUIRE(ej["targets"].size() == 1);  // Elastic DT conditions on its own estimate
+    const std::string lines = read_file(s.dir / "runs/straight/eval.jsonl");
+    CHECK(std::count(lines.begin(), lines.end(), '\n') == 2);
+    auto first = nlohmann::json::parse(lines.substr(0, lines.find('\n')));
+    CHECK(first["episode"] == 0);
+    CHECK(first.contains("return"));
+    CHECK(first["length"].get<int64_t>() >= 8);  // the shortest path to G
+    Result in = run("inspect runs/straight --json", s.dir);
+    CHECK(in.code == 0);
+    CHECK(in.out.find("expectile_head") != std::string::npos);
+    CHECK(in.out.find("return_bin_head") != std::string::npos);
+  }
+
   TEST_CASE("collect, train, --until + resume bit for bit, eval by rollout, inspect") {
     Scratch s("dt");
     Result c = run("dataset collect cartpole --policy medium-replay --episodes 12 --seed 4 --out data/rl/c.safetensors",
@@ -64,6 +110,8 @@ TEST_SUITE("e2e_dt") {
     REQUIRE(ej["targets"].size() == 2);
     CHECK(ej["targets"][1]["target"] == 100.0);
     CHECK(ej["tokens"] == 6);  // episodes scored
+    const std::string episodes = read_file(s.dir / "runs/straight/eval.jsonl");  // one line per episode
+    CHECK(std::count(episodes.begin(), episodes.end(), '\n') == 6);
     const double ret = ej["return"].get<double>();
     CHECK(ret >= 1);
     CHECK(ret <= 40);

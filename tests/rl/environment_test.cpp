@@ -124,6 +124,6 @@ TEST_SUITE("rl_env") {
   }
 
   TEST_CASE("unknown environments are config errors listing the known ones") {
-    CHECK_THROWS_WITH_AS(make_environment("mountaincar"), doctest::Contains("known: cartpole, pendulum"), ConfigError);
+    CHECK_THROWS_WITH_AS(make_environment("mountaincar"), doctest::Contains("known: cartpole, gridmaze, pendulum, pointmaze_medium"), ConfigError);
   }
 }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -30,6 +31,9 @@ struct EvalReport {
   std::string primary;          // the key of the metric that ranks models
   bool higher_is_better = false;
   std::string text;             // one human-readable line of the metrics
+  // Optional per-unit records (e.g. one per rollout episode): `weft eval`
+  // writes them, one JSON object a line, to eval.jsonl next to eval.json.
+  std::vector<nlohmann::json> records;
 };
 
 class Evaluator {

@@ -1,5 +1,7 @@
-// defines: CollectOptions, OfflineData, behaviour_policies, collect_dataset,
-// reference_returns, write_offline_data, read_offline_data — offline RL
+// defines: CollectOptions, Trajectory, Controller, run_episode, BehaviourPolicy,
+// register_behaviour_policy, WEFT_REGISTER_BEHAVIOUR_POLICY, OfflineData,
+// behaviour_policies, collect_dataset, reference_returns, write_offline_data,
+// read_offline_data — offline RL
 // datasets collected in a registered environment by a behaviour policy, stored
 // as safetensors with D4RL's keys.
 //
@@ -17,6 +19,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -32,11 +35,6 @@ struct CollectOptions {
   uint64_t seed = 0;
 };
 
-// The behaviour policies, named as in D4RL: random, medium, expert,
-// medium-replay (the noise anneals from random to medium over the episodes, a
-// replay buffer's quality spread), medium-expert (half medium, half expert).
-const std::vector<std::string>& behaviour_policies();
-
 struct Trajectory {
   std::vector<std::vector<double>> observations, actions;
   std::vector<double> rewards;
@@ -44,9 +42,30 @@ struct Trajectory {
   double ret() const;
 };
 
+// A scripted controller: the action for an observation (may keep state, e.g.
+// which sub-goal it is heading for).
+using Controller = std::function<std::vector<double>(const std::vector<double>& observation)>;
+
 // One episode of `env` from reset(reset_seed), a uniformly random action with
-// probability `noise` (drawn from `noise_seed`), else the scripted expert.
-Trajectory run_episode(Environment& env, double noise, uint64_t reset_seed, uint64_t noise_seed);
+// probability `noise` (drawn from `noise_seed`), else the scripted expert (or
+// `controller` when given). `start` (optional) is passed to set_state after
+// the reset: an episode that begins elsewhere than the reset distribution.
+Trajectory run_episode(Environment& env, double noise, uint64_t reset_seed, uint64_t noise_seed,
+                       const Controller& controller = nullptr, const std::vector<double>& start = {});
+
+// A behaviour policy: runs episode i of n in `env` (named `env_name`) from the
+// two seeds. The common five are noise rules over the scripted expert; an
+// environment adds its own (gridmaze's `stitch`) with
+// WEFT_REGISTER_BEHAVIOUR_POLICY, refusing other environments (ConfigError).
+using BehaviourPolicy = std::function<Trajectory(Environment& env, const std::string& env_name, int64_t i,
+                                                 int64_t n, uint64_t reset_seed, uint64_t noise_seed)>;
+bool register_behaviour_policy(const std::string& name, BehaviourPolicy policy);
+
+// The behaviour policies, named as in D4RL: random, medium, expert,
+// medium-replay (the noise anneals from random to medium over the episodes, a
+// replay buffer's quality spread), medium-expert (half medium, half expert),
+// plus the environment-specific ones registered.
+std::vector<std::string> behaviour_policies();
 
 struct OfflineData {
   std::string env;
@@ -70,3 +89,6 @@ OfflineData read_offline_data(const std::filesystem::path& file);
 double metadata_number(const OfflineData& d, const std::string& key, const std::string& file);
 
 }  // namespace weft
+
+#define WEFT_REGISTER_BEHAVIOUR_POLICY(name, id, fn) \
+  static const bool weft_registered_policy_##id [[maybe_unused]] = ::weft::register_behaviour_policy(name, fn)

@@ -48,9 +48,13 @@ class Environment {
   // a wrong size); continuous actions are clipped to the bounds like Gymnasium.
   virtual StepResult step(const std::vector<double>& action) = 0;
   // Sets the physical state (Gymnasium's `env.unwrapped.state`): cartpole
-  // (x, ẋ, θ, θ̇), pendulum (θ, θ̇). The step counter is kept. For tests and
+  // (x, ẋ, θ, θ̇), pendulum (θ, θ̇), gridmaze (row, column), pointmaze
+  // (x, y, vx, vy). The step counter is kept. For tests and
   // planning; the default refuses (ConfigError).
   virtual void set_state(const std::vector<double>& state);
+  // The observation of the current state (after set_state); the default
+  // refuses (ConfigError).
+  virtual std::vector<double> observe() const;
   // A scripted expert (energy shaping, LQR, ...) for dataset collection; the
   // default has none (ConfigError).
   virtual std::vector<double> expert_action(const std::vector<double>& observation) const;

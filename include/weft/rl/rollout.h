@@ -5,7 +5,9 @@
 // predicted at the last real step (continuous: mapped back from [−1, 1];
 // discrete: the argmax), steps the environment, and sets
 // R̂_{t+1} = R̂_t − r_t / return_scale ("delayed" keeps R̂ constant).
-// The episodes run side by side as one batch.
+// The episodes run side by side as one batch. A policy with a search stride
+// (Elastic DT) ignores the target: each step's return is its own searched
+// estimate (rl/elastic_search.h).
 #pragma once
 
 #include <cstdint>

@@ -32,6 +32,9 @@ struct TrajectorySpec {
   double return_scale = 1;
   int64_t max_ep_len = 1000;
   double ref_random_return = 0, ref_expert_return = 1, return_max = 0, return_mean = 0;
+  // The range of the (scaled) returns-to-go of the training split: Elastic DT's
+  // return bins span it.
+  double rtg_min = 0, rtg_max = 0;
 
   nlohmann::json to_json() const;
   // ConfigError naming the missing key for a description that is not one of these.

@@ -10,6 +10,7 @@
 #include "weft/param/registry.h"
 
 namespace weft {
+
 namespace {
 
 // Real steps per row of a left-padded mask [B, K]; ValueError for a mask that
@@ -42,9 +43,9 @@ Tensor rotate_rows(const Tensor& x, const std::vector<int64_t>& shift, int sign)
 
 }  // namespace
 
-DecisionTransformer::DecisionTransformer(const DecisionTransformerConfig& cfg, const TrajectorySpec& spec,
-                                         const ModelArgs& a)
-    : cfg_(cfg), spec_(spec), dropout_gen_(a.seed ^ 0xD7D7D7D7ull) {
+DecisionTransformer::DecisionTransformer(const DecisionTransformerConfig& cfg, const ElasticConfig& edt,
+                                         const TrajectorySpec& spec, const ModelArgs& a)
+    : cfg_(cfg), edt_(edt), spec_(spec), dropout_gen_(a.seed ^ 0xD7D7D7D7ull) {
   const int64_t d = cfg.d_model;
   Generator init(a.seed);
   param_ = build_parameterization(a.param, {d, cfg.n_layers, d / cfg.n_heads});
@@ -70,6 +71,14 @@ DecisionTransformer::DecisionTransformer(const DecisionTransformerConfig& cfg, c
   head_ = register_module("action_head",
                           std::make_shared<Linear>(d, spec.discrete ? spec.n_actions : spec.act_dim, *param_, init,
                                                    LinearOptions{true, false, ParamRole::output}));
+  if (edt.enabled) {
+    const LinearOptions out{true, false, ParamRole::output};
+    bin_head_ = register_module("return_bin_head", std::make_shared<Linear>(d, edt.num_bins, *param_, init, out));
+    rmax_head_ = register_module("expectile_head", std::make_shared<Linear>(d, 1, *param_, init, out));
+    const int64_t a_out = spec.discrete ? spec.n_actions : spec.act_dim;
+    next_state_head_ = register_module("state_head",
+                                       std::make_shared<Linear>(d + a_out, spec.state_dim, *param_, init, out));
+  }
 }
 
 Tensor DecisionTransformer::embed(const Batch& b) {
@@ -83,6 +92,7 @@ Tensor DecisionTransformer::embed(const Batch& b) {
   for (auto& t : ts) t = std::clamp<int64_t>(t, 0, cfg_.max_ep_len - 1);  // longer episodes reuse the last row
   const Tensor omega = time_->forward(Tensor::from_vector(ts, {B, K}));
   Tensor rtg = b.at("returns_to_go").to(dt);
+  if (edt_.enabled) rtg = Tensor::from_vector(return_bins(rtg.to_vector<double>()), rtg.shape()).to(dt);
   if (!cfg_.condition_on_return) rtg = Tensor::zeros(rtg.shape(), dt);
   const Tensor tok_r = add(ret_->forward(rtg), omega);
   const Tensor tok_s = add(state_->forward(st.to(dt)), omega);
@@ -95,7 +105,10 @@ Tensor DecisionTransformer::embed(const Batch& b) {
   } else {
     tok_a = add(act_lin_->forward(b.at("actions").to(dt)), omega);
   }
-  Tensor x = reshape(stack({tok_r, tok_s, tok_a}, 2), {B, 3 * K, d});
+  // Chen et al.: (R̂, s, a); Elastic DT: (s, R̂, a).
+  const std::vector<Tensor> step_tokens =
+      edt_.enabled ? std::vector<Tensor>{tok_s, tok_r, tok_a} : std::vector<Tensor>{tok_r, tok_s, tok_a};
+  Tensor x = reshape(stack(step_tokens, 2), {B, 3 * K, d});
   x = apply_norm(*ln_embed_, x);
   if (param_->input_mult() != 1.0) x = mul(x, param_->input_mult());
   return dropout(x, cfg_.embed_dropout, is_training(), &dropout_gen_);
@@ -113,17 +126,29 @@ Tensor DecisionTransformer::hidden(const Batch& b) {
   return padded ? rotate_rows(x, shift, -1) : x;
 }
 
-Tensor DecisionTransformer::predict_actions(const Batch& b) {
-  Tensor h = hidden(b);
+// The action is read from the token at offset 1 of each step: the state
+// token in (R̂, s, a), the return token in Elastic DT's (s, R̂, a).
+Tensor DecisionTransformer::action_head(const Tensor& h) {
   const int64_t B = h.size(0), K = h.size(1) / 3, d = h.size(2);
-  Tensor hs = reshape(narrow(reshape(h, {B, K, 3, d}), 2, 1, 1), {B, K, d});  // the state tokens
+  Tensor hs = reshape(narrow(reshape(h, {B, K, 3, d}), 2, 1, 1), {B, K, d});
   Tensor out = head_->forward(hs);
   if (param_->output_mult() != 1.0) out = mul(out, param_->output_mult());
   return !spec_.discrete && cfg_.action_tanh ? tanh(out) : out;
 }
 
+Tensor DecisionTransformer::predict_actions(const Batch& b) { return action_head(hidden(b)); }
+
 Tensor DecisionTransformer::loss(const Batch& b) {
-  Tensor pred = predict_actions(b);
+  if (!edt_.enabled) return action_loss(b, predict_actions(b));
+  const Tensor h = hidden(b);
+  const Tensor pred = action_head(h);
+  const ElasticTerms t = elastic_terms(b, h, pred);
+  Tensor l = add(action_loss(b, pred), mul(t.expectile, edt_.expectile_weight));
+  l = add(l, mul(t.bins, edt_.bin_weight));
+  return t.state.defined() ? add(l, mul(t.state, edt_.state_weight)) : l;
+}
+
+Tensor DecisionTransformer::action_loss(const Batch& b, const Tensor& pred) {
   const Tensor& mask = b.at("mask");
   const int64_t B = mask.size(0), K = mask.size(1);
   if (spec_.discrete) {
@@ -155,9 +180,13 @@ Schema DecisionTransformer::schema() {
   s.add_number("embed_dropout", 0.1).range(0.0, 0.95).help("dropout on the normalised embeddings");
   s.add_bool("condition_on_return", true).help("false: zero the return-to-go input (behaviour cloning, same network)");
   s.add_bool("action_tanh", true).help("continuous actions: tanh on the action head (actions in [-1, 1] units)");
+  s.add_section("elastic", elastic_schema()).help("Elastic DT: (s, R̂, a) order, return-bin and expectile heads, "
+                                                    "history-length search at rollout");
   s.add_polymorphic("block", LayerRegistry::get("block").catalog(), "pre_ln").help("residual block type");
   s.add_check([](const ResolvedView& v, Reporter& r) {
     if (v.get<int64_t>("d_model") % v.get<int64_t>("n_heads") != 0) r.error("n_heads", "does not divide d_model");
+    if (v.at("elastic").get<bool>("enabled") && !v.get<bool>("condition_on_return"))
+      r.error("elastic.enabled", "Elastic DT conditions on its own return estimate: it needs condition_on_return: true");
     ResolvedView block = v.at("block");
     if (block.has("attn")) {
       const std::string t = block.at("attn").get<std::string>("type");
@@ -180,7 +209,16 @@ std::shared_ptr<Model> DecisionTransformer::create(const ModelArgs& a) {
   c.embed_dropout = a.model.get<double>("embed_dropout");
   c.condition_on_return = a.model.get<bool>("condition_on_return");
   c.action_tanh = a.model.get<bool>("action_tanh");
-  return std::make_shared<DecisionTransformer>(c, spec, a);
+  const ResolvedView e = a.model.at("elastic");
+  ElasticConfig edt;
+  edt.enabled = e.get<bool>("enabled");
+  edt.num_bins = e.get<int64_t>("num_bins");
+  edt.search_stride = e.get<int64_t>("search_stride");
+  edt.tau = e.get<double>("tau");
+  edt.expectile_weight = e.get<double>("expectile_weight");
+  edt.bin_weight = e.get<double>("bin_weight");
+  edt.state_weight = e.get<double>("state_weight");
+  return std::make_shared<DecisionTransformer>(c, edt, spec, a);
 }
 
 WEFT_REGISTER_MODEL("decision_transformer", DecisionTransformer,

@@ -9,6 +9,14 @@
 // `condition_on_return: false` zeroes the RTG input: behaviour cloning with the
 // same network.
 //
+// Elastic DT (`elastic: {enabled: true}`; Wu, Wang, Hamaya 2023) on the same
+// network: step t is (s_t, R̂_t, a_t) at 3t, 3t+1, 3t+2; the return input is
+// its bin index (num_bins bins over the data's RTG range) mapped to [−1, 1];
+// from the STATE token a return-bin classifier (CE) and R̃, the maximal
+// achievable return, by expectile regression |τ − 1[u<0]|·u², u = R̂ − R̃; the
+// action from the RETURN token; the next state from [h_R, â] (MSE). The
+// rollout searches over history lengths (rl/elastic_search.h).
+//
 // Left padding without an attention mask: each row's tokens are rotated so
 // its real steps come first, the causal stack runs, and the outputs are rotated
 // back. With no positional table this is exactly masked attention (a real
@@ -30,12 +38,22 @@ struct DecisionTransformerConfig {
   int64_t max_ep_len = 1000;
 };
 
+struct ElasticConfig {
+  bool enabled = false;
+  int64_t num_bins = 60, search_stride = 2;
+  double tau = 0.99, expectile_weight = 0.5, bin_weight = 0.001, state_weight = 1.0;
+};
+
+// The keys of `model.elastic` (decision_transformer_elastic.cpp).
+Schema elastic_schema();
+
 class DecisionTransformer : public Model, public SequencePolicy {
  public:
   static Schema schema();
   static std::shared_ptr<Model> create(const ModelArgs& a);
 
-  DecisionTransformer(const DecisionTransformerConfig& cfg, const TrajectorySpec& spec, const ModelArgs& a);
+  DecisionTransformer(const DecisionTransformerConfig& cfg, const ElasticConfig& edt, const TrajectorySpec& spec,
+                      const ModelArgs& a);
 
   // The embedded, normalised token sequence [B, 3K, d] (before the stack).
   Tensor embed(const Batch& b);
@@ -43,8 +61,17 @@ class DecisionTransformer : public Model, public SequencePolicy {
   Tensor hidden(const Batch& b);
   Tensor predict_actions(const Batch& b) override;
   const TrajectorySpec& trajectory_spec() const override { return spec_; }
+  int64_t search_stride() const override { return edt_.enabled ? edt_.search_stride : 0; }
+  Tensor estimate_returns(const Batch& b) override;
+  // Elastic DT's return input: the bin of each scaled RTG, mapped to [−1, 1].
+  std::vector<double> return_bins(const std::vector<double>& rtg) const;
 
   Tensor loss(const Batch& b) override;
+  // Elastic DT's terms, each unweighted: expectile, return-bin CE, next-state MSE.
+  struct ElasticTerms {
+    Tensor expectile, bins, state;
+  };
+  ElasticTerms elastic_terms(const Batch& b, const Tensor& h, const Tensor& action_pred);
   int64_t context_length() const override { return cfg_.context_K; }
   double flops_per_unit() const override;
   Generator& dropout_generator() override { return dropout_gen_; }
@@ -54,11 +81,16 @@ class DecisionTransformer : public Model, public SequencePolicy {
   void set_kept_blocks(const std::vector<int64_t>& keep) override { stack_->set_kept_blocks(keep); }
 
  private:
+  Tensor action_loss(const Batch& b, const Tensor& pred);
+  Tensor action_head(const Tensor& h);
+
   DecisionTransformerConfig cfg_;
+  ElasticConfig edt_;
   TrajectorySpec spec_;
   Generator dropout_gen_;
   std::shared_ptr<Parameterization> param_;
   std::shared_ptr<Linear> ret_, state_, act_lin_, head_;
+  std::shared_ptr<Linear> bin_head_, rmax_head_, next_state_head_;  // Elastic DT
   std::shared_ptr<Embedding> act_emb_, time_;
   std::shared_ptr<Module> ln_embed_, ln_f_;
   std::shared_ptr<BlockStack> stack_;
