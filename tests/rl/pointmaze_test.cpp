@@ -22,7 +22,7 @@ TEST_SUITE("rl_env") {
   TEST_CASE("pointmaze: two Euler steps, a wall, the velocity limit, sparse and dense rewards") {
     auto env = make_environment("pointmaze_umaze");
     env->reset(1);
-    // (Not {1.5, 1.5, 0, 0}: GCC 12.2 at -O2 -march=x86-64-v4 builds that constant as four 1.5s.)
+    // (tests/core/compiler_test.cpp: {1.5, 1.5, 0, 0} is the constant GCC 12 with AVX-512 miscompiled.)
     env->set_state({1.5, 1.4, 0, 0});
     StepResult r = env->step({1, 0.5});
     CHECK(close(r.observation[2], 1.0));
