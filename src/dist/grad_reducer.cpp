@@ -57,8 +57,6 @@ GradReducer::GradReducer(Communicator& world, const NamedParameters& params, siz
   bucket_of_.assign(np, -1);
   for (size_t i = 0; i < np; ++i) index_of_[params_[i].second->tensor.impl_ptr().get()] = i;
   if (world_.size() == 1) return;
-  rs_comm_ = world_.duplicate();
-  ag_comm_ = world_.duplicate();
   const int64_t N = world_.size();
   // Reverse registration order: roughly the order backward finishes them.
   for (size_t k = np; k-- > 0;) {
@@ -113,6 +111,12 @@ GradReducer::~GradReducer() {
 }
 
 void GradReducer::begin_step(int64_t local_micro_batches) {
+  if (world_.size() > 1 && !rs_comm_) {
+    // Collective: done at the first step, after every rank passed the setup's
+    // agreement (a rank that failed in setup is not there to match it).
+    rs_comm_ = world_.duplicate();
+    ag_comm_ = world_.duplicate();
+  }
   local_ = local_micro_batches;
   passthrough_ = world_.size() == 1 && local_ == 1;
   micro_ = 0;

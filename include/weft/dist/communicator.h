@@ -77,6 +77,8 @@ class Communicator {
   // every rank, with the lowest failing rank's message and code (a token
   // mismatch: ConfigError's code 2, naming the first differing rank).
   void agree(int code, const std::string& message, const std::string& token);
+  // Setup code must call no other collective before its agreement point: a rank
+  // that failed earlier would be waiting in agree() instead.
   // How many agree() calls this rank has completed (see agreed()).
   int agreements() const { return agreements_; }
 
