@@ -205,7 +205,8 @@ void GradReducer::launch_reduce(Bucket& b) {
     }
   }
   for (size_t q : b.params) result_[q] = Tensor();
-  for (size_t j = 0; j < size_t(N); ++j) stats_.bytes_sent += b.s_bytes[j];
+  for (size_t j = 0; j < size_t(N); ++j)
+    if (j != size_t(world_.rank())) stats_.bytes_sent += b.s_bytes[j];  // the own piece stays here
   b.rs = rs_comm_->all_to_all_v(b.send.data(), b.s_bytes, b.s_off, b.recv.data(), b.r_bytes, b.r_off);
 }
 

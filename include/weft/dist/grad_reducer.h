@@ -38,7 +38,7 @@ namespace weft {
 struct ReduceStats {
   double exposed_s = 0;   // time the trainer waited for communication after the last backward
   double reduce_s = 0;    // time spent folding received shards
-  size_t bytes_sent = 0;  // by this rank, per step
+  size_t bytes_sent = 0;  // by this rank to the others, per step: about 2·(N−1)/N of the gradients' bytes
 };
 
 class GradReducer {
