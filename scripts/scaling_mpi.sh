@@ -58,8 +58,8 @@ echo "## peak RSS per rank, recipes/bench/medium.yaml (MB, largest rank)"
 echo "| N | unsharded | ZeRO-1 | saved |"
 echo "|---|---|---|---|"
 for n in 2 4; do
-  a=$(bench $n recipes/bench/medium.yaml --steps 2 | field '["peak_rss_mb"]')
-  b=$(bench $n recipes/bench/medium.yaml --steps 2 --set train.shard_optimizer=true | field '["peak_rss_mb"]')
+  a=$(STEPS=2 bench $n recipes/bench/medium.yaml | field '["peak_rss_mb"]')
+  b=$(STEPS=2 bench $n recipes/bench/medium.yaml --set train.shard_optimizer=true | field '["peak_rss_mb"]')
   printf "| %s | %.0f | %.0f | %.0f |\n" "$n" "$a" "$b" "$(python3 -c "print($a-$b)")"
 done
 
