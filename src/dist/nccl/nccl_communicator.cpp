@@ -109,6 +109,7 @@ class NcclCommunicator final : public Communicator {
   [[noreturn]] void abort(int code) override {
     ncclCommAbort(comm_);
     bootstrap_.abort(code);
+    std::_Exit(code);  // not reached
   }
 
  private:
