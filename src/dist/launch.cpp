@@ -18,12 +18,14 @@ bool launched_by_mpi() {
   return false;
 }
 
+#ifdef WEFT_WITH_MPI
 namespace {
 bool& mpi_started() {
   static bool started = false;
   return started;
 }
 }  // namespace
+#endif
 
 void init_distributed([[maybe_unused]] int* argc, [[maybe_unused]] char*** argv) {
   if (!launched_by_mpi()) return;
