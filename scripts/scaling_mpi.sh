@@ -31,6 +31,7 @@ bench() {  # N RECIPE [--set ...]
   fi
 }
 
+if [ "${SKIP_SPEED:-0}" != 1 ]; then
 echo "## tokens/s (global batch = N x train.batch; one thread per rank)"
 echo "| recipe | N=1 tok/s | N=2 tok/s | speed-up | comm MB/step/rank (N=2) |"
 echo "|---|---|---|---|---|"
@@ -52,6 +53,8 @@ for r in small medium; do
   on=$(bench 2 recipes/bench/$r.yaml --set train.overlap=true | field '["allreduce_exposed_ms"]')
   printf "| %s | %.2f | %.2f | %.0f%% |\n" "$r" "$off" "$on" "$(python3 -c "print(max(0.0, 100*(1-$on/$off)) if $off > 0 else 0)")"
 done
+
+fi  # SKIP_SPEED=1 runs only the memory and equality parts
 
 echo
 echo "## peak RSS per rank, recipes/bench/medium.yaml (MB, largest rank)"

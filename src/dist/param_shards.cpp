@@ -26,29 +26,11 @@ std::vector<bool> ParamShards::owned_by(int rank) const {
 }
 
 void ParamShards::all_gather(Communicator& c, const NamedParameters& params) const {
-  // Owners are contiguous in parameter order, so rank order is parameter order.
-  std::vector<size_t> bytes(bytes_of_rank_), off(bytes.size());
-  size_t total = 0;
-  for (size_t r = 0; r < bytes.size(); ++r) {
-    off[r] = total;
-    total += bytes[r];
-  }
-  std::vector<char> all(total);
-  char* mine = all.data() + off[size_t(c.rank())];
-  size_t at = 0;
-  for (size_t i = 0; i < params.size(); ++i)
-    if (owner_[i] == c.rank()) {
-      const Tensor& t = params[i].second->tensor;
-      std::memcpy(mine + at, t.raw_data(), t.nbytes());
-      at += t.nbytes();
-    }
-  std::vector<char> send(mine, mine + at);
-  c.all_gather_v(send.data(), send.size(), all.data(), bytes, off)->wait();
-  at = 0;
+  // Straight into each parameter's storage from its owner: no staging buffer,
+  // so the memory ZeRO-1 saves is not spent again here.
   for (size_t i = 0; i < params.size(); ++i) {
     const Tensor& t = params[i].second->tensor;
-    if (owner_[i] != c.rank()) std::memcpy(t.raw_data(), all.data() + at, t.nbytes());
-    at += t.nbytes();
+    c.broadcast(t.raw_data(), t.nbytes(), owner_[i]);
   }
 }
 

@@ -13,6 +13,7 @@
 #include "weft/autograd/grad_mode.h"
 #include "weft/backend/dispatch.h"
 #include "weft/checkpoint/checkpoint.h"
+#include "weft/core/allocator.h"
 #include "weft/ops/ops.h"
 #include "weft/optim/clip.h"
 #include "weft/train/recipe_schema.h"
@@ -82,6 +83,7 @@ Trainer::Trainer(Session s, fs::path run_dir)
     for (const auto& [name, t] : s_.optimizer->state_tensors()) optim_names_.push_back(name);
     shards_ = std::make_unique<ParamShards>(params_, w.size());
     s_.optimizer->shard(shards_->owned_by(w.rank()));
+    host_allocator().empty_cache();  // the moments of other ranks' parameters go back to the system
   }
 }
 

@@ -18,7 +18,8 @@ class ParamShards {
   // owned()[i]: parameter i is this rank's (for Optimizer::shard).
   std::vector<bool> owned_by(int rank) const;
   int owner(size_t i) const { return owner_[i]; }
-  // After each rank updated its own parameters: every rank gets every value.
+  // After each rank updated its own parameters: every rank gets every value
+  // (one broadcast per parameter from its owner, into the parameter itself).
   void all_gather(Communicator& c, const NamedParameters& params) const;
 
  private:
