@@ -14,6 +14,7 @@ PACKAGES=(
   libbenchmark-dev         # micro-benchmarks (built, not run by ctest)
   libxxhash-dev            # checkpoint checksums
   libsleef-dev             # packed exp/log/tanh for the CPU kernels (backend/vector_math.h)
+  libopenmpi-dev openmpi-bin  # data-parallel training and its tests (mpirun; weft/dist/)
   clang-14 libclang-rt-14-dev libomp-14-dev  # fuzz harnesses (libFuzzer; scripts/fuzz.sh)
 )
 # Extra packages for the comparison benchmarks only (scripts/bench_*.sh).

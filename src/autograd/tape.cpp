@@ -38,7 +38,12 @@ void accumulate_leaf(const std::shared_ptr<TensorImpl>& leaf, Tensor g) {
   leaf->grad = grad.impl_ptr();
 }
 
+thread_local LeafGradHookScope::Hook leaf_hook;
+
 }  // namespace
+
+LeafGradHookScope::LeafGradHookScope(Hook hook) : previous_(std::move(leaf_hook)) { leaf_hook = std::move(hook); }
+LeafGradHookScope::~LeafGradHookScope() { leaf_hook = std::move(previous_); }
 
 void backward(const Tensor& root, const Tensor& grad_in, bool retain_graph) {
   NoGradGuard no_grad;
@@ -53,17 +58,22 @@ void backward(const Tensor& root, const Tensor& grad_in, bool retain_graph) {
     WEFT_CHECK(root.requires_grad(), AutogradError, "backward: tensor ", root.describe(),
                " does not require grad and has no history");
     accumulate_leaf(root.impl_ptr(), grad);
+    if (leaf_hook) leaf_hook(*root.impl_ptr());
     return;
   }
 
   // Dependency counts: how many edges point at each node from within the graph.
   std::unordered_map<Node*, int> deps;
+  // With a leaf hook: how many edges into each leaf are still to be processed.
+  const bool hooked = static_cast<bool>(leaf_hook);
+  std::unordered_map<TensorImpl*, int> leaf_deps;
   std::vector<Node*> stack{root.grad_fn().get()};
   deps[root.grad_fn().get()] = 0;
   while (!stack.empty()) {
     Node* n = stack.back();
     stack.pop_back();
     for (const Edge& e : n->edges()) {
+      if (hooked && e.leaf) ++leaf_deps[e.leaf.get()];
       if (!e.fn) continue;
       auto [it, inserted] = deps.try_emplace(e.fn.get(), 0);
       it->second++;
@@ -91,6 +101,7 @@ void backward(const Tensor& root, const Tensor& grad_in, bool retain_graph) {
       Tensor gi = std::move(in_grads[i]);
       if (e.leaf) {
         if (gi.defined()) accumulate_leaf(e.leaf, std::move(gi));
+        if (hooked && --leaf_deps[e.leaf.get()] == 0) leaf_hook(*e.leaf);
         continue;
       }
       Node* m = e.fn.get();

@@ -8,11 +8,13 @@
 #include <chrono>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 
 #include "commands.h"
 #include "weft/autograd/grad_mode.h"
 #include "weft/backend/dispatch.h"
 #include "weft/ops/ops.h"
+#include "weft/dist/communicator.h"
 #include "weft/train/recipe_schema.h"
 #include "weft/train/trainer.h"
 
@@ -62,16 +64,23 @@ Runner add_bench(CLI::App& app) {
   return [cmd, o]() -> int {
     if (!*cmd) return -1;
     // The trainer's own step (schedule, LayerDrop step, clipping, divergence check).
-    Trainer trainer = Trainer::detached(build_session(load_and_validate_recipe(o->recipe, o->sets), true));
+    // Under mpirun: every rank steps, the step's units are the whole world's.
+    std::optional<Trainer> t;
+    agreed(world(), [&] {
+      t.emplace(Trainer::detached(build_session(load_and_validate_recipe(o->recipe, o->sets), true)));
+    }, exit_code_for);
+    Trainer& trainer = *t;
     Model& model = trainer.model();
     model.train();
     for (int64_t i = 0; i < o->warmup; ++i) trainer.step_once();
-    std::vector<double> times;
-    double units = 0;
+    std::vector<double> times, exposed;
+    double units = 0, comm_bytes = 0;
     for (int64_t i = 0; i < o->steps; ++i) {
       auto t0 = Clock::now();
       units = double(trainer.step_once().units);
       times.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+      exposed.push_back(trainer.last_reduce_stats().exposed_s);
+      comm_bytes = double(trainer.last_reduce_stats().bytes_sent);
     }
     const double tokens_per_step = units;
     const double med = percentile(times, 0.5);
@@ -80,6 +89,9 @@ Runner add_bench(CLI::App& app) {
     const double peak = sgemm_peak_gflops();
     struct rusage ru {};
     getrusage(RUSAGE_SELF, &ru);
+    std::vector<double> rss;
+    for (const std::string& r : world().all_gather(std::to_string(double(ru.ru_maxrss) / 1024.0)))
+      rss.push_back(std::stod(r));
     nlohmann::json out = {{"recipe", o->recipe},
                           {"threads", cpu_num_threads()},
                           {"params", model.num_parameters()},
@@ -92,7 +104,11 @@ Runner add_bench(CLI::App& app) {
                           {"achieved_gflops", achieved},
                           {"sgemm_peak_gflops", peak},
                           {"mfu", achieved / peak},
-                          {"peak_rss_mb", double(ru.ru_maxrss) / 1024.0}};
+                          {"peak_rss_mb", *std::max_element(rss.begin(), rss.end())},
+                          {"world_size", world().size()},
+                          {"peak_rss_mb_per_rank", rss},
+                          {"allreduce_exposed_ms", percentile(exposed, 0.5) * 1e3},
+                          {"comm_mb_per_step_per_rank", comm_bytes / double(1 << 20)}};
     if (o->json) {
       std::cout << out.dump() << "\n";
       return 0;
@@ -105,7 +121,12 @@ Runner add_bench(CLI::App& app) {
               << std::setprecision(1) << "  model FLOPs/token  " << flops / 1e6 << " M\n"
               << "  achieved  " << achieved << " GFLOP/s, sgemm peak " << peak << " GFLOP/s, MFU "
               << std::setprecision(3) << achieved / peak << "\n"
-              << std::setprecision(1) << "  peak RSS  " << out["peak_rss_mb"].get<double>() << " MB\n";
+              << std::setprecision(1) << "  peak RSS  " << out["peak_rss_mb"].get<double>() << " MB"
+              << (world().size() > 1 ? " (the largest of " + std::to_string(world().size()) + " ranks)" : "") << "\n";
+    if (world().size() > 1)
+      std::cout << std::setprecision(2) << "  " << world().size() << " ranks: all-reduce wait after backward (median) "
+                << out["allreduce_exposed_ms"].get<double>() << " ms/step, "
+                << out["comm_mb_per_step_per_rank"].get<double>() << " MB sent per rank per step\n";
     return 0;
   };
 }

@@ -1,7 +1,9 @@
 // weft resume RUN_DIR [--steps N] [--until STEP] [--from step_N]
 #include <iostream>
+#include <optional>
 
 #include "commands.h"
+#include "weft/dist/communicator.h"
 #include "weft/train/trainer.h"
 
 namespace weft::cli {
@@ -19,10 +21,13 @@ Runner add_resume(CLI::App& app) {
   cmd->add_option("--from", o->from, "resume from this checkpoint folder (e.g. step_00000500) instead of LATEST");
   return [cmd, o]() -> int {
     if (!*cmd) return -1;
-    Trainer t = Trainer::resume(o->run_dir, o->from,
-                                o->steps > 0 ? std::optional<int64_t>(o->steps) : std::nullopt);
-    std::cout << "weft resume: " << o->run_dir << " at step " << t.step() << " of " << t.total_steps() << "\n";
-    return t.run(o->until >= 0 ? std::optional<int64_t>(o->until) : std::nullopt);
+    std::optional<Trainer> t;
+    agreed(world(), [&] {
+      t.emplace(Trainer::resume(o->run_dir, o->from, o->steps > 0 ? std::optional<int64_t>(o->steps) : std::nullopt));
+    }, exit_code_for);
+    std::cout << "weft resume: " << o->run_dir << " at step " << t->step() << " of " << t->total_steps()
+              << (world().size() > 1 ? " on " + std::to_string(world().size()) + " ranks" : std::string()) << "\n";
+    return t->run(o->until >= 0 ? std::optional<int64_t>(o->until) : std::nullopt);
   };
 }
 

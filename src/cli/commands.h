@@ -11,6 +11,10 @@ namespace weft::cli {
 
 using Runner = std::function<int()>;
 
+// The exit code of an exception (main.cpp's mapping: 1 runtime, 2 usage or
+// recipe, 3 data, 4 checkpoint).
+int exit_code_for(const std::exception& e);
+
 Runner add_train(CLI::App& app);
 Runner add_resume(CLI::App& app);
 Runner add_eval(CLI::App& app);

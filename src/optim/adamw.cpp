@@ -20,6 +20,15 @@ AdamW::AdamW(NamedParameters params, const AdamWOptions& opts)
     exp_avg_.push_back(zeros_like_param(i));
     exp_avg_sq_.push_back(zeros_like_param(i));
   }
+  owned_.assign(params_.size(), true);
+}
+
+void AdamW::shard(const std::vector<bool>& owned) {
+  WEFT_CHECK(owned.size() == params_.size(), ValueError, "adamw: shard() got ", owned.size(), " flags for ",
+             params_.size(), " parameters");
+  owned_ = owned;
+  for (size_t i = 0; i < params_.size(); ++i)
+    if (!owned_[i]) exp_avg_[i] = exp_avg_sq_[i] = Tensor();
 }
 
 void AdamW::step(double lr) {
@@ -34,7 +43,7 @@ void AdamW::step(double lr) {
   for (size_t i = 0; i < params_.size(); ++i) {
     Parameter& p = *params_[i].second;
     Tensor g = p.tensor.grad();
-    if (!g.defined()) continue;  // no gradient since zero_grad(): skipped (optimizer.h)
+    if (!g.defined() || !owned_[i]) continue;  // no gradient since zero_grad(): skipped (optimizer.h)
     // Accumulated gradients are dense already; a user-set strided one is copied once.
     if (!g.is_contiguous()) g = g.clone();
     s.lr = lr * p.lr_mult;
@@ -47,9 +56,10 @@ void AdamW::step(double lr) {
 Optimizer::StateTensors AdamW::state_tensors() const {
   StateTensors out;
   out.reserve(2 * params_.size());
-  for (size_t i = 0; i < params_.size(); ++i) out.emplace_back("adamw.exp_avg." + params_[i].first, exp_avg_[i]);
   for (size_t i = 0; i < params_.size(); ++i)
-    out.emplace_back("adamw.exp_avg_sq." + params_[i].first, exp_avg_sq_[i]);
+    if (owned_[i]) out.emplace_back("adamw.exp_avg." + params_[i].first, exp_avg_[i]);
+  for (size_t i = 0; i < params_.size(); ++i)
+    if (owned_[i]) out.emplace_back("adamw.exp_avg_sq." + params_[i].first, exp_avg_sq_[i]);
   return out;
 }
 

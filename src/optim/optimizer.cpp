@@ -29,6 +29,12 @@ Optimizer::Optimizer(NamedParameters params, bool decay_all_roles)
   }
 }
 
+void Optimizer::shard(const std::vector<bool>&) {
+  throw ConfigError("optimizer '" + name() +
+                    "' (optim.type) cannot shard its state across ranks: train.shard_optimizer: true needs an "
+                    "optimizer that implements Optimizer::shard (see `weft layers`), or set it to false");
+}
+
 void Optimizer::zero_grad() {
   for (auto& [name, p] : params_) p->tensor.zero_grad();
 }

@@ -40,6 +40,12 @@ Schema train_schema() {
       .help("a non-finite loss or gradient norm: stop the run, or skip_step (drop that step's update, log it, go on; "
             "10 in a row still stop)");
   s.add_int("threads", 0).range(0, 1024).help("CPU threads (0 = OMP_NUM_THREADS or all cores)");
+  s.add_bool("shard_optimizer", false)
+      .help("under mpirun: each rank keeps the optimizer state of its share of the parameters only (ZeRO-1; same "
+            "numbers as unsharded)");
+  s.add_number("bucket_mb", 4.0).range(0.001, 4096.0).help("under mpirun: MiB of gradients per all-reduce bucket");
+  s.add_bool("overlap", true)
+      .help("under mpirun: start a bucket's all-reduce during the backward as soon as its gradients are final");
   return s;
 }
 

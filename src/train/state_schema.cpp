@@ -85,6 +85,7 @@ const std::vector<Field>& fields() {
       {"skipped_steps", integer(0, kMaxCount)},
       {"schedule_step", integer(0, kMaxCount)},
       {"threads", integer(0, 1 << 20)},
+      {"world_size", integer(1, 1 << 20)},
       {"elapsed_s", need_number},
       {"lr", need_number},
       {"recipe_hash", need_hex16},

@@ -6,11 +6,14 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
+#include <map>
 
 #include "weft/autograd/grad_mode.h"
 #include "weft/backend/dispatch.h"
 #include "weft/checkpoint/checkpoint.h"
+#include "weft/core/allocator.h"
 #include "weft/ops/ops.h"
 #include "weft/optim/clip.h"
 #include "weft/train/recipe_schema.h"
@@ -72,12 +75,24 @@ Trainer::Trainer(Session s, fs::path run_dir)
   params_ = s_.model->named_parameters();
   skip_nonfinite_ = r.get<std::string>("train.on_nonfinite") == "skip_step";
   recipe_hash_ = recipe_hash(r);
+  Communicator& w = world();
+  const double bucket_mb = r.get<double>("train.bucket_mb");
+  reducer_ = std::make_unique<GradReducer>(w, params_, static_cast<size_t>(bucket_mb * double(1 << 20)),
+                                           r.get<bool>("train.overlap"));
+  if (r.get<bool>("train.shard_optimizer")) {
+    for (const auto& [name, t] : s_.optimizer->state_tensors()) optim_names_.push_back(name);
+    shards_ = std::make_unique<ParamShards>(params_, w.size());
+    s_.optimizer->shard(shards_->owned_by(w.rank()));
+    host_allocator().empty_cache();  // the moments of other ranks' parameters go back to the system
+  }
 }
 
 Trainer Trainer::start(Session s, const fs::path& run_dir) {
   WEFT_CHECK(!fs::exists(run_dir / "recipe.yaml"), Error, "run folder ", run_dir.string(),
              " already holds a run (use `weft resume ", run_dir.string(), "` or another --run-dir)");
   Trainer t(std::move(s), run_dir);
+  world().agree(0, "", t.recipe_hash_);
+  if (world().rank() != 0) return t;
   fs::create_directories(run_dir);
   write_resolved(t.s_.recipe, run_dir / "recipe.yaml");
   std::error_code ec;
@@ -85,7 +100,11 @@ Trainer Trainer::start(Session s, const fs::path& run_dir) {
   return t;
 }
 
-Trainer Trainer::detached(Session s) { return Trainer(std::move(s), fs::path()); }
+Trainer Trainer::detached(Session s) {
+  Trainer t(std::move(s), fs::path());
+  world().agree(0, "", t.recipe_hash_);
+  return t;
+}
 
 Trainer Trainer::resume(const fs::path& run_dir, const std::string& from, std::optional<int64_t> total_steps) {
   const fs::path recipe_file = run_dir / "recipe.yaml";
@@ -129,6 +148,7 @@ Trainer Trainer::resume(const fs::path& run_dir, const std::string& from, std::o
   WEFT_CHECK(rng_seed == fresh_rng.seed, CheckpointError, state_file, ": field 'dropout_rng.seed' is ", rng_seed,
              " but the recipe's model seeds dropout with ", fresh_rng.seed);
   Trainer t(std::move(s), run_dir);
+  world().agree(0, "", t.recipe_hash_);  // the recipe with resume's --steps
   t.recipe_hash_ = st["recipe_hash"].get<std::string>();
   t.step_ = step;
   t.tokens_ = st["tokens"].get<int64_t>();
@@ -136,7 +156,7 @@ Trainer Trainer::resume(const fs::path& run_dir, const std::string& from, std::o
   t.elapsed_s_ = st.value("elapsed_s", 0.0);
   in_file(state_file, [&] { t.sampler_->load_state(st["sampler"]); });
   t.s_.model->dropout_generator().set_state({rng_seed, st["dropout_rng"]["offset"].get<uint64_t>()});
-  t.metrics_.truncate_after(t.step_);
+  if (world().rank() == 0) t.metrics_.truncate_after(t.step_);
   return t;
 }
 
@@ -154,19 +174,30 @@ nlohmann::json Trainer::state_json() const {
           {"total_steps", total_steps_},
           {"skipped_steps", skipped_steps_},
           {"data", s_.data_description},
-          {"threads", cpu_num_threads()}};
+          {"threads", cpu_num_threads()},
+          {"world_size", world().size()}};
 }
 
 void Trainer::save_checkpoint() {
   CheckpointContents c;
   for (auto& [name, p] : s_.model->named_parameters()) c.model.emplace_back(name, p->tensor);
-  c.optim = s_.optimizer->state_tensors();
+  if (shards_) {
+    // Every rank's share, in the order one process would store them.
+    Optimizer::StateTensors all = gather_state_tensors(world(), s_.optimizer->state_tensors());
+    std::map<std::string, Tensor> by_name(all.begin(), all.end());
+    for (const std::string& n : optim_names_)
+      if (by_name.count(n)) c.optim.emplace_back(n, by_name[n]);
+  } else {
+    c.optim = s_.optimizer->state_tensors();
+  }
+  if (world().rank() != 0) return;  // one logical checkpoint, written by rank 0
   c.state = state_json();
   record_run_recipe(c.state, run_dir_ / "recipe.yaml");
   CheckpointWriter(run_dir_ / "checkpoints", static_cast<int>(s_.recipe.get<int64_t>("train.keep"))).save(step_, c);
 }
 
 void Trainer::run_eval(bool final) {
+  if (world().rank() != 0) return;  // the others go on to the next step's collectives
   EvalRequest req;
   req.split = Split::val;
   req.batch = s_.recipe.get<int64_t>("train.batch");
@@ -187,17 +218,54 @@ StepResult Trainer::step_once(ActivationProbe* probe) {
   StepResult r;
   r.lr = schedule_lr(s_.base_lr, step_, s_.schedule);
   s_.model->set_step(step_);  // LayerDrop's draws are keyed by the step (the LayerDrop paper)
-  double loss_sum = 0;
-  for (int64_t m = 0; m < accum_; ++m) {
+  Communicator& w = world();
+  const int64_t ranks = w.size(), me = w.rank(), total = ranks * accum_;
+  Generator& gen = s_.model->dropout_generator();
+  const PhiloxState rng0 = gen.state();
+  std::vector<double> losses(static_cast<size_t>(accum_));
+  reducer_->begin_step(accum_);
+  // Every rank draws all `total` micro-batches and runs its own, so the data
+  // order and the sampler's state depend only on the global batch.
+  for (int64_t g = 0; g < total; ++g) {
     Batch b = sampler_->next();
+    r.units += b.units;
+    if (g / accum_ != me) continue;
+    const int64_t m = g % accum_;
+    if (total > 1) gen.set_state({rng0.seed, rng0.offset + static_cast<uint64_t>(g) * kMicroBatchRngStride});
     if (m == 0 && probe) s_.model->set_activation_probe(probe);
     Tensor loss = s_.model->loss(b);
     s_.model->set_activation_probe(nullptr);
-    loss_sum += loss.item();
-    (accum_ > 1 ? mul(loss, 1.0 / static_cast<double>(accum_)) : loss).backward();
-    r.units += b.units;
+    losses[size_t(m)] = loss.item();
+    {
+      auto hooks = reducer_->hooks(m);
+      (total > 1 ? mul(loss, 1.0 / static_cast<double>(total)) : loss).backward();
+    }
+    reducer_->after_backward(m);
+    WEFT_CHECK(total == 1 || gen.state().offset - (rng0.offset + static_cast<uint64_t>(g) * kMicroBatchRngStride) <=
+                                 kMicroBatchRngStride,
+               Error, "one micro-batch drew more than ", kMicroBatchRngStride, " Philox blocks of dropout");
   }
-  r.loss = loss_sum / static_cast<double>(accum_);
+  if (total > 1) gen.set_state({rng0.seed, rng0.offset + static_cast<uint64_t>(total) * kMicroBatchRngStride});
+  reducer_->finish();
+  // Every micro-batch's loss (and any rank's stop request) reaches every rank;
+  // the mean is summed in micro-batch order, as one process sums it.
+  double loss_sum = 0;
+  stop_seen_ = stop_requested().load();
+  if (ranks == 1) {
+    for (double l : losses) loss_sum += l;
+  } else {
+    std::string mine(reinterpret_cast<const char*>(losses.data()), losses.size() * sizeof(double));
+    mine.push_back(stop_seen_ ? 1 : 0);
+    for (const std::string& theirs : w.all_gather(mine)) {
+      for (int64_t m = 0; m < accum_; ++m) {
+        double l;
+        std::memcpy(&l, theirs.data() + size_t(m) * sizeof(double), sizeof l);
+        loss_sum += l;
+      }
+      stop_seen_ = stop_seen_ || theirs.back() != 0;
+    }
+  }
+  r.loss = loss_sum / static_cast<double>(total);
   r.grad_norm = clip_grad_norm(params_, s_.clip);
   if (!std::isfinite(r.loss) || !std::isfinite(r.grad_norm)) {
     const std::string what = "at step " + std::to_string(step_ + 1) + ": loss " + std::to_string(r.loss) +
@@ -219,6 +287,7 @@ StepResult Trainer::step_once(ActivationProbe* probe) {
   }
   consecutive_skips_ = 0;
   s_.optimizer->step(r.lr);
+  if (shards_ && w.size() > 1) shards_->all_gather(w, params_);  // each rank updated its own share
   s_.optimizer->zero_grad();
   ++step_;
   tokens_ += r.units;
@@ -226,6 +295,7 @@ StepResult Trainer::step_once(ActivationProbe* probe) {
 }
 
 void Trainer::log_activations(const std::filesystem::path& file) {
+  if (world().rank() != 0) return;
   activation_log_ = std::make_unique<std::ofstream>(file, std::ios::trunc);
   WEFT_CHECK(activation_log_->good(), DataError, "cannot write the activation log ", file.string());
 }
@@ -238,6 +308,7 @@ int Trainer::run(std::optional<int64_t> until) {
   const int64_t eval_every = r.get<int64_t>("train.eval_every");
   const int64_t ckpt_every = r.get<int64_t>("train.ckpt_every");
   const bool tty = isatty(STDOUT_FILENO);
+  const bool w0 = world().rank() == 0;  // only rank 0 prints (main silences the others) and logs
   s_.model->train();
   if (step_ >= stop_at) {
     std::printf("nothing to do: the run is at step %lld of %lld\n", (long long)step_, (long long)stop_at);
@@ -254,7 +325,7 @@ int Trainer::run(std::optional<int64_t> until) {
     const double loss_v = sr.loss, gnorm = sr.grad_norm, lr = sr.lr;
     window_tokens += sr.units;
     if (sr.skipped) {
-      metrics_.append({{"step", step_}, {"kind", "skip"}, {"loss", round_trip(loss_v)}, {"grad_norm", round_trip(gnorm)},
+      if (w0) metrics_.append({{"step", step_}, {"kind", "skip"}, {"loss", round_trip(loss_v)}, {"grad_norm", round_trip(gnorm)},
                        {"skipped_steps", skipped_steps_}});
       std::printf("%sstep %lld skipped: loss %g, gradient norm %g (train.on_nonfinite: skip_step; %lld skipped so far)\n",
                   tty ? "\n" : "", (long long)step_, loss_v, gnorm, (long long)skipped_steps_);
@@ -272,8 +343,10 @@ int Trainer::run(std::optional<int64_t> until) {
       const double tps = dt > 0 ? static_cast<double>(window_tokens) / dt : 0;
       window_start = Clock::now();
       window_tokens = 0;
-      metrics_.append({{"step", step_},
+      if (w0)
+        metrics_.append({{"step", step_},
                        {"kind", "train"},
+                       {"world_size", world().size()},
                        {"loss", round_trip(loss_v)},
                        {"lr", round_trip(lr)},
                        {"grad_norm", round_trip(gnorm)},
@@ -297,7 +370,7 @@ int Trainer::run(std::optional<int64_t> until) {
     const bool last = step_ == stop_at;
     if ((eval_every > 0 && step_ % eval_every == 0) || (last && step_ == total_steps_)) run_eval(last);
     if ((ckpt_every > 0 && step_ % ckpt_every == 0) || last) save_checkpoint();
-    if (stop_requested().load() && !last) {
+    if ((stop_seen_ || (world().size() == 1 && stop_requested().load())) && !last) {
       save_checkpoint();
       std::printf("%sinterrupted at step %lld: checkpoint saved; continue with `weft resume %s`\n", tty ? "\n" : "",
                   (long long)step_, run_dir_.string().c_str());

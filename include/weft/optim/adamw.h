@@ -33,11 +33,14 @@ class AdamW final : public Optimizer {
   void step(double lr) override;
   StateTensors state_tensors() const override;
   void load_state_tensors(const StateTensors& tensors) override;
+  // Drops the moments of parameters not owned (they are neither updated nor stored).
+  void shard(const std::vector<bool>& owned) override;
   const AdamWOptions& options() const { return opts_; }
 
  private:
   AdamWOptions opts_;
-  std::vector<Tensor> exp_avg_, exp_avg_sq_;
+  std::vector<Tensor> exp_avg_, exp_avg_sq_;  // undefined for a parameter another rank owns
+  std::vector<bool> owned_;
 };
 
 }  // namespace weft

@@ -62,6 +62,13 @@ class Optimizer {
   // Drops every parameter's gradient (grad() becomes undefined).
   void zero_grad();
 
+  // ZeRO-1 (train.shard_optimizer): from now on keep state and update only the
+  // parameters with owned[i] true (the others are updated by the ranks that own
+  // them, then gathered); state_tensors() then holds the owned parameters'
+  // tensors only. Call after loading a full state. The default throws ConfigError
+  // (an optimizer that cannot shard); AdamW can.
+  virtual void shard(const std::vector<bool>& owned);
+
   // The optimizer's tensors by name. The handles alias the live state (no copy):
   // write them out before the next step().
   virtual StateTensors state_tensors() const = 0;

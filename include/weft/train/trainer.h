@@ -10,6 +10,8 @@
 
 #include "weft/data/dataset.h"
 #include "weft/data/evaluator.h"
+#include "weft/dist/grad_reducer.h"
+#include "weft/dist/param_shards.h"
 #include "weft/train/metrics.h"
 #include "weft/train/session.h"
 
@@ -28,8 +30,15 @@ struct StepResult {
 // steps: a run that produces nothing but NaN is diverged, not unlucky.
 inline constexpr int64_t kMaxConsecutiveSkips = 10;
 
+// Philox blocks reserved for each micro-batch's dropout when a step has several
+// (so that micro-batch g draws the same numbers whichever rank runs it).
+inline constexpr uint64_t kMicroBatchRngStride = uint64_t(1) << 36;
+
 class Trainer {
  public:
+  // start, resume and detached meet the other ranks at one agreement point
+  // (dist/communicator.h: agree, the token being the recipe hash) after
+  // everything is built and before anything is written; only rank 0 writes.
   // A new run: writes RUN_DIR/recipe.yaml. Throws when RUN_DIR already holds a run
   // (the CLI reports a finished run instead of overwriting it). The folder is
   // created only after the sampler and evaluator are built.
@@ -46,7 +55,11 @@ class Trainer {
   int run(std::optional<int64_t> until = std::nullopt);
 
   // One optimizer step, exactly as run() takes it: the schedule's lr, set_step,
-  // grad_accum micro-batches (loss scaled by 1/grad_accum), global-norm
+  // G = world size × grad_accum micro-batches (each loss scaled by 1/G; rank r
+  // runs micro-batches r·grad_accum … r·grad_accum + grad_accum − 1 of the G the
+  // sampler hands out, and micro-batch g draws dropout from offset
+  // start + g·kMicroBatchRngStride when G > 1), their gradients summed in the fixed
+  // order of dist/grad_reducer.h, global-norm
   // clipping, the divergence check (before the update: with train.on_nonfinite
   // stop, TrainingDiverged naming the step; with skip_step, the gradients are
   // dropped, nothing is updated and the result says skipped, until
@@ -65,6 +78,8 @@ class Trainer {
   int64_t total_steps() const { return total_steps_; }
   int64_t skipped_steps() const { return skipped_steps_; }
   Model& model() { return *s_.model; }
+  // The communication of the last step (all zero in one process).
+  const ReduceStats& last_reduce_stats() const { return reducer_->last_stats(); }
 
  private:
   Trainer(Session s, std::filesystem::path run_dir);
@@ -85,6 +100,12 @@ class Trainer {
   bool skip_nonfinite_ = false;
   std::string recipe_hash_;  // of recipe.yaml as written (without resume's --steps)
   double elapsed_s_ = 0;
+  // Data parallelism (dist/): the world's gradient sum, ZeRO-1's shards, and the
+  // stop request every rank agreed on in the last step.
+  std::unique_ptr<GradReducer> reducer_;
+  std::unique_ptr<ParamShards> shards_;
+  std::vector<std::string> optim_names_;  // the unsharded state_tensors() order
+  bool stop_seen_ = false;
 };
 
 class TrainingDiverged : public Error {
