@@ -5,6 +5,7 @@
 // ever loses that guard.
 #include <doctest/doctest.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -28,6 +29,6 @@ TEST_SUITE("core_compiler") {
     CHECK(as_ints(l)[3] == 0);
     const std::vector<float> f = {2.5f, 2.5f, 2.5f, 2.5f, 0.f, 0.f, 0.f, 0.f};
     const std::vector<float> got = as_floats(f);
-    for (size_t i = 4; i < 8; ++i) CHECK(got[i] == 0.0f);
+    for (std::size_t i = 4; i < 8; ++i) CHECK(got[i] == 0.0f);
   }
 }
