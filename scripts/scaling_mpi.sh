@@ -67,10 +67,11 @@ for n in 2 4; do
 done
 
 echo
-echo "## 8 ranks (oversubscribed) vs one process with grad_accum: 8, recipes/bench/tiny.yaml, 6 steps"
+echo "## 8 ranks (oversubscribed) vs one process with grad_accum: 8, recipes/bench/tiny.yaml, 6 steps, dropout 0.1"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-sets=(--set train.steps=6 --set train.log_every=1 --set train.eval_every=0 --set train.ckpt_every=6 --set train.threads=1)
+sets=(--set train.steps=6 --set train.log_every=1 --set train.eval_every=0 --set train.ckpt_every=6 --set train.threads=1
+      --set schedule.warmup=2 --set model.block.dropout=0.1)
 "$W" train recipes/bench/tiny.yaml --run-dir "$tmp/one" "${sets[@]}" --set train.grad_accum=8 > "$tmp/one.log"
 "${MPI[@]}" -np 8 "$W" train recipes/bench/tiny.yaml --run-dir "$tmp/eight" "${sets[@]}" > "$tmp/eight.log"
 losses() { python3 -c "import json; print([json.loads(l)['loss'] for l in open('$1/metrics.jsonl') if json.loads(l)['kind']=='train'])"; }
