@@ -16,39 +16,8 @@ namespace {
 
 // A full window of K real steps with distinct values everywhere.
 Batch full_window(const TrajectorySpec& spec, int64_t K, uint64_t salt = 0) {
-  WindowRows w;
-  for (int64_t t = 0; t < K; ++t) {
-    std::vector<double> s, a;
-    for (int64_t j = 0; j < spec.state_dim; ++j) s.push_back(std::sin(double(7 * t + j + 1 + salt)));
-    for (int64_t j = 0; j < spec.act_dim; ++j)
-      a.push_back(spec.discrete ? double((t + salt) % uint64_t(spec.n_actions)) : std::cos(double(3 * t + j + salt)));
-    w.states.push_back(s);
-    w.actions.push_back(a);
-    w.rtg.push_back(5.0 - 0.3 * double(t));
-    w.timesteps.push_back(10 + t);
-  }
-  return window_batch(spec, K, {w});
-}
-
-std::vector<double> values(const Tensor& t) { return t.to_vector<double>(); }
-
-double max_diff(const std::vector<double>& a, const std::vector<double>& b, size_t from, size_t to) {
-  double m = 0;
-  for (size_t i = from; i < to; ++i) {
-    const double d = std::abs(a[i] - b[i]);
-    if (!(d <= m)) m = d;  // NaN propagates as the maximum
-  }
-  return m;
-}
-
-// Sets element i of a batch tensor.
-void poke(Batch& b, const std::string& name, int64_t i, double v) {
-  Tensor t = b.at(name).clone();
-  if (t.dtype() == DType::i64)
-    t.data<int64_t>()[i] = int64_t(v);
-  else
-    t.data<float>()[i] = float(v);
-  b.set(name, t);
+  return distinct_window(
+      spec, K, salt, [](int64_t t) { return 5.0 - 0.3 * double(t); }, 10);
 }
 
 }  // namespace
@@ -69,9 +38,9 @@ TEST_SUITE("rl_decision_transformer") {
       int64_t index;
       std::vector<int64_t> tokens;
     };
-    for (const Case& c : {Case{"returns_to_go", t, {3 * t}}, Case{"states", t * spec.state_dim + 1, {3 * t + 1}},
-                          Case{"actions", t * spec.act_dim, {3 * t + 2}},
-                          Case{"timesteps", t, {3 * t, 3 * t + 1, 3 * t + 2}}}) {
+    for (const Case& c :
+         {Case{"returns_to_go", t, {3 * t}}, Case{"states", t * spec.state_dim + 1, {3 * t + 1}},
+          Case{"actions", t * spec.act_dim, {3 * t + 2}}, Case{"timesteps", t, {3 * t, 3 * t + 1, 3 * t + 2}}}) {
       INFO(c.name);
       Batch p = b;
       poke(p, c.name, c.index, c.name == std::string("timesteps") ? 40.0 : 0.77);
@@ -203,7 +172,8 @@ TEST_SUITE("rl_decision_transformer") {
       poke(changed, "actions", 0, spec.discrete ? 1.0 : 0.9);  // a padded step's target
       CHECK(m->loss(changed).item() == l_pad);
       Batch real_changed = padded;
-      poke(real_changed, "actions", (K - 1) * spec.act_dim, spec.discrete ? double(1 - int64_t(values(padded.at("actions"))[size_t(K - 1)])) : 0.9);
+      poke(real_changed, "actions", (K - 1) * spec.act_dim,
+           spec.discrete ? double(1 - int64_t(values(padded.at("actions"))[size_t(K - 1)])) : 0.9);
       CHECK(m->loss(real_changed).item() != l_pad);
       if (!spec.discrete) {  // MSE over real steps and every action dim
         const auto pred = values(m->predict_actions(ref)), act = values(ref.at("actions"));

@@ -23,41 +23,9 @@ const char* kElastic = ", elastic: { enabled: true, num_bins: 20 }";
 // K real steps with distinct values; the returns-to-go spread inside the
 // data's range so that each falls in its own bin.
 Batch window(const TrajectorySpec& spec, int64_t K, uint64_t salt = 0) {
-  WindowRows w;
   const double lo = spec.rtg_min, hi = spec.rtg_max;
-  for (int64_t t = 0; t < K; ++t) {
-    std::vector<double> s, a;
-    for (int64_t j = 0; j < spec.state_dim; ++j) s.push_back(std::sin(double(7 * t + j + 1 + salt)));
-    for (int64_t j = 0; j < spec.act_dim; ++j)
-      a.push_back(spec.discrete ? double((t + salt) % uint64_t(spec.n_actions)) : std::cos(double(3 * t + j + salt)));
-    w.states.push_back(s);
-    w.actions.push_back(a);
-    w.rtg.push_back(lo + (hi - lo) * (0.95 - 0.1 * double(t)));
-    w.timesteps.push_back(2 + t);
-  }
-  return window_batch(spec, K, {w});
-}
-
-std::vector<double> values(const Tensor& t) {
-  return t.to_vector<double>();
-}
-
-double max_diff(const std::vector<double>& a, const std::vector<double>& b, size_t from, size_t to) {
-  double m = 0;
-  for (size_t i = from; i < to; ++i) {
-    const double d = std::abs(a[i] - b[i]);
-    if (!(d <= m)) m = d;  // NaN propagates as the maximum
-  }
-  return m;
-}
-
-void poke(Batch& b, const std::string& name, int64_t i, double v) {
-  Tensor t = b.at(name).clone();
-  if (t.dtype() == DType::i64)
-    t.data<int64_t>()[i] = int64_t(v);
-  else
-    t.data<float>()[i] = float(v);
-  b.set(name, t);
+  return distinct_window(
+      spec, K, salt, [&](int64_t t) { return lo + (hi - lo) * (0.95 - 0.1 * double(t)); }, 2);
 }
 
 // A policy whose R̃ depends only on how many real steps its window holds:

@@ -19,23 +19,46 @@
 using namespace weft;
 namespace fs = std::filesystem;
 
-TEST_SUITE("train") {
-  TEST_CASE("a non-finite loss stops the run at its step and keeps the last good checkpoint") {
-    const fs::path dir = fs::temp_directory_path() / ("weft_trainer_" + std::to_string(::getpid()));
+namespace {
+
+// A scratch folder with a small corpus and a one-layer GPT recipe whose `train:`
+// map each test chooses; removed when the test ends, passed or failed.
+struct ScratchRun {
+  fs::path dir;
+  explicit ScratchRun(const std::string& name)
+      : dir(fs::temp_directory_path() / ("weft_trainer_" + name + "_" + std::to_string(::getpid()))) {
     fs::remove_all(dir);
     fs::create_directories(dir);
+    std::ofstream f(dir / "corpus.txt");
+    for (int i = 0; i < 400; ++i) f << "the quick brown fox jumps over the lazy dog " << i << "\n";
+  }
+  ~ScratchRun() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+  ScratchRun(const ScratchRun&) = delete;
+  ScratchRun& operator=(const ScratchRun&) = delete;
+  // `train` is the flow map's contents, e.g. "steps: 6, batch: 2, ckpt_every: 3".
+  Session session(const std::string& train) const {
     {
-      std::ofstream f(dir / "corpus.txt");
-      for (int i = 0; i < 400; ++i) f << "the quick brown fox jumps over the lazy dog " << i << "\n";
-    }
-    {
-      std::ofstream f(dir / "r.yaml");
+      std::ofstream f(dir / "r.yaml", std::ios::trunc);
       f << "model: {type: gpt, d_model: 16, n_layers: 1, n_heads: 2, seq_len: 16}\n"
         << "schedule: {type: constant}\n"
         << "data: {type: bytes, path: " << (dir / "corpus.txt").string() << "}\n"
-        << "train: {steps: 30, batch: 2, log_every: 5, eval_every: 0, ckpt_every: 10}\n";
+        << "train: {" << train << "}\n";
     }
-    Trainer t = Trainer::start(build_session(load_and_validate_recipe(dir / "r.yaml", {}), true), dir / "run");
+    return build_session(load_and_validate_recipe(dir / "r.yaml", {}), true);
+  }
+};
+
+}  // namespace
+
+TEST_SUITE("train") {
+  TEST_CASE("a non-finite loss stops the run at its step and keeps the last good checkpoint") {
+    const ScratchRun run("nan");
+    const fs::path& dir = run.dir;
+    Trainer t =
+        Trainer::start(run.session("steps: 30, batch: 2, log_every: 5, eval_every: 0, ckpt_every: 10"), dir / "run");
     CHECK(t.run(10) == 0);
     t.model().parameter("ln_f.weight").tensor.fill_(std::numeric_limits<double>::quiet_NaN());
     try {
@@ -49,27 +72,13 @@ TEST_SUITE("train") {
     latest >> name;
     CHECK(name == "step_00000010");
     CHECK_FALSE(fs::exists(dir / "run/checkpoints/step_00000011"));
-    fs::remove_all(dir);
   }
 
   TEST_CASE("train.on_nonfinite: skip_step drops a NaN step's update, counts it and goes on; 10 in a row stop") {
-    const fs::path dir = fs::temp_directory_path() / ("weft_trainer_skip_" + std::to_string(::getpid()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    {
-      std::ofstream f(dir / "corpus.txt");
-      for (int i = 0; i < 400; ++i) f << "the quick brown fox jumps over the lazy dog " << i << "\n";
-    }
-    auto recipe = [&](const char* on_nonfinite) {
-      {
-        std::ofstream f(dir / "r.yaml", std::ios::trunc);
-        f << "model: {type: gpt, d_model: 16, n_layers: 1, n_heads: 2, seq_len: 16}\n"
-        << "schedule: {type: constant}\n"
-        << "data: {type: bytes, path: " << (dir / "corpus.txt").string() << "}\n"
-        << "train: {steps: 30, batch: 2, log_every: 5, eval_every: 0, ckpt_every: 0, on_nonfinite: " << on_nonfinite
-        << "}\n";
-      }
-      return build_session(load_and_validate_recipe(dir / "r.yaml", {}), true);
+    const ScratchRun run("skip");
+    auto recipe = [&](const std::string& on_nonfinite) {
+      return run.session("steps: 30, batch: 2, log_every: 5, eval_every: 0, ckpt_every: 0, on_nonfinite: " +
+                         on_nonfinite);
     };
     Trainer t = Trainer::detached(recipe("skip_step"));
     for (int i = 0; i < 3; ++i) CHECK_FALSE(t.step_once().skipped);
@@ -113,26 +122,15 @@ TEST_SUITE("train") {
     Trainer u = Trainer::detached(recipe("stop"));
     u.model().parameter("ln_f.weight").tensor.fill_(std::numeric_limits<double>::quiet_NaN());
     CHECK_THROWS_AS(u.step_once(), TrainingDiverged);
-    fs::remove_all(dir);
   }
 
   TEST_CASE("skip_step in a run: checkpointed as skipped_steps (optimizer.t = step - skipped), resume accepts it") {
-    const fs::path dir = fs::temp_directory_path() / ("weft_trainer_skiprun_" + std::to_string(::getpid()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
+    const ScratchRun run("skiprun");
+    const fs::path& dir = run.dir;
     {
-      std::ofstream f(dir / "corpus.txt");
-      for (int i = 0; i < 400; ++i) f << "the quick brown fox jumps over the lazy dog " << i << "\n";
-    }
-    {
-      std::ofstream f(dir / "r.yaml");
-      f << "model: {type: gpt, d_model: 16, n_layers: 1, n_heads: 2, seq_len: 16}\n"
-        << "schedule: {type: constant}\n"
-        << "data: {type: bytes, path: " << (dir / "corpus.txt").string() << "}\n"
-        << "train: {steps: 6, batch: 2, log_every: 1, eval_every: 0, ckpt_every: 3, on_nonfinite: skip_step}\n";
-    }
-    {
-      Trainer t = Trainer::start(build_session(load_and_validate_recipe(dir / "r.yaml", {}), true), dir / "run");
+      Trainer t = Trainer::start(
+          run.session("steps: 6, batch: 2, log_every: 1, eval_every: 0, ckpt_every: 3, on_nonfinite: skip_step"),
+          dir / "run");
       CHECK(t.run(2) == 0);
       Tensor& gain = t.model().parameter("ln_f.weight").tensor;
       const Tensor saved = gain.clone();
@@ -151,25 +149,14 @@ TEST_SUITE("train") {
     CHECK(r.skipped_steps() == 1);
     CHECK(r.run() == 0);
     CHECK(r.step() == 6);
-    fs::remove_all(dir);
   }
 
   TEST_CASE("skip_step inside run(): each dropped step is a 'skip' line in metrics.jsonl and on stdout") {
-    const fs::path dir = fs::temp_directory_path() / ("weft_trainer_skiplog_" + std::to_string(::getpid()));
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    {
-      std::ofstream f(dir / "corpus.txt");
-      for (int i = 0; i < 400; ++i) f << "the quick brown fox jumps over the lazy dog " << i << "\n";
-    }
-    {
-      std::ofstream f(dir / "r.yaml");
-      f << "model: {type: gpt, d_model: 16, n_layers: 1, n_heads: 2, seq_len: 16}\n"
-        << "schedule: {type: constant}\n"
-        << "data: {type: bytes, path: " << (dir / "corpus.txt").string() << "}\n"
-        << "train: {steps: 6, batch: 2, log_every: 1, eval_every: 0, ckpt_every: 0, on_nonfinite: skip_step}\n";
-    }
-    Trainer t = Trainer::start(build_session(load_and_validate_recipe(dir / "r.yaml", {}), true), dir / "run");
+    const ScratchRun run("skiplog");
+    const fs::path& dir = run.dir;
+    Trainer t = Trainer::start(
+        run.session("steps: 6, batch: 2, log_every: 1, eval_every: 0, ckpt_every: 0, on_nonfinite: skip_step"),
+        dir / "run");
     CHECK(t.run(1) == 0);
     t.model().parameter("ln_f.weight").tensor.fill_(std::numeric_limits<double>::quiet_NaN());
     // stdout into a file for the two NaN steps (the trainer prints with printf).
@@ -210,6 +197,5 @@ TEST_SUITE("train") {
       }
     }
     CHECK(skip_steps == std::vector<int64_t>{2, 3});
-    fs::remove_all(dir);
   }
 }
