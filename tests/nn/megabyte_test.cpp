@@ -7,18 +7,18 @@
 // perturbed byte t may change logits s ≥ t and no earlier one.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 #include <vector>
 
-#include "../support/golden_model.h"
 #include "../support/block_fixture.h"
 #include "../support/decoding_fixture.h"
+#include "../support/golden_model.h"
 #include "../support/test_util.h"
-#include "weft/autograd/gradcheck.h"
 #include "weft/autograd/grad_mode.h"
+#include "weft/autograd/gradcheck.h"
 #include "weft/nn/decoding.h"
 #include "weft/nn/models/megabyte.h"
 #include "weft/ops/ops.h"
@@ -130,6 +130,38 @@ TEST_SUITE("megabyte") {
     CHECK(row_diff(pert, base, 7) == 0.0);  // position 8 starts patch 2: reached only through W_GL
   }
 
+  TEST_CASE("local_model: false (the paper's ablation): no local stack; a byte reaches only later patches") {
+    auto m = build(small("", "", ", local_model: false"));
+    for (const auto& [name, p] : m->named_parameters()) {
+      INFO(name);
+      CHECK(name.rfind("local.", 0) != 0);
+      CHECK(name != "local_pad");
+    }
+    REQUIRE(m->stacks().size() == 1);
+    CHECK(m->flops_per_token() < build()->flops_per_token());
+    const int64_t T = 14, P = 4;
+    const auto ids = random_ids(T, 3);
+    Tensor base = full_logits(*m, ids);
+    for (int64_t t = 0; t < T; ++t) {
+      auto changed = ids;
+      changed[static_cast<size_t>(t)] = (changed[static_cast<size_t>(t)] + 97) % 256;
+      Tensor pert = full_logits(*m, changed);
+      INFO("perturbed byte " << t);
+      const int64_t first_next = (t / P + 1) * P;  // the paper's position starting the next patch
+      // Every position of its own patch, the later ones included, is blind to it.
+      for (int64_t s = 0; s < std::min(first_next - 1, T); ++s) {
+        INFO("logit row " << s);
+        CHECK(row_diff(pert, base, s) == 0.0);
+      }
+      if (first_next - 1 < T) CHECK(row_diff(pert, base, first_next - 1) > 1e-12);
+    }
+    // Generation recomputes (nothing to cache inside a patch) and matches.
+    auto dec = m->start_decoding();
+    CHECK_FALSE(dec->cached());
+    Tensor got = dec->prefill(random_ids(6, 1));
+    CHECK(row_diff(reshape(got, {1, -1}), narrow(full_logits(*m, random_ids(6, 1)), 0, 5, 1), 0) <= 1e-12);
+  }
+
   TEST_CASE("shapes for any T, including T % P != 0") {
     auto m = build(small(), false);
     for (int64_t T : {1, 3, 4, 5, 8, 11, 14}) {
@@ -152,9 +184,10 @@ TEST_SUITE("megabyte") {
   }
 
   TEST_CASE("the initial loss is close to ln 256") {
-    auto m = build("patch: 8, seq_len: 64, global: {d_model: 64, n_layers: 2, n_heads: 4}, "
-                   "local: {d_model: 32, n_layers: 2, n_heads: 4}",
-                   false);
+    auto m = build(
+        "patch: 8, seq_len: 64, global: {d_model: 64, n_layers: 2, n_heads: 4}, "
+        "local: {d_model: 32, n_layers: 2, n_heads: 4}",
+        false);
     const auto ids = random_ids(4 * 65, 11);
     std::vector<int64_t> x, y;
     for (int b = 0; b < 4; ++b)
@@ -172,9 +205,13 @@ TEST_SUITE("megabyte") {
     for (const char* extra : {"", ", tie_local_unembed: false"}) {
       INFO(extra);
       auto m = build(std::string("patch: 3, seq_len: 7, global: {d_model: 6, n_layers: 1, n_heads: 2}, "
-                                 "local: {d_model: 4, n_layers: 1, n_heads: 2}") + extra);
-      const std::vector<std::string> names = {"patch_embed.tok_emb.weight", "patch_embed.pos_emb.weight",
-                                              "patch_embed.pad", "global_to_local.weight", "local_pad",
+                                 "local: {d_model: 4, n_layers: 1, n_heads: 2}") +
+                     extra);
+      const std::vector<std::string> names = {"patch_embed.tok_emb.weight",
+                                              "patch_embed.pos_emb.weight",
+                                              "patch_embed.pad",
+                                              "global_to_local.weight",
+                                              "local_pad",
                                               "local_emb.weight"};
       std::vector<Tensor> inputs;
       for (auto& n : names) {
@@ -211,8 +248,7 @@ TEST_SUITE("megabyte") {
           std::string::npos);
     CHECK(error_of("patch: 4, seq_len: 16, global: {d_model: 16, n_heads: 2}, local: {d_model: 10, n_heads: 4}")
               .find("model.local.n_heads") != std::string::npos);
-    CHECK(error_of(small("attn: {type: cat}"))
-              .find("model.global.block.attn.type") != std::string::npos);
+    CHECK(error_of(small("attn: {type: cat}")).find("model.global.block.attn.type") != std::string::npos);
     CHECK(error_of(small()).empty());
   }
 
@@ -290,11 +326,11 @@ TEST_SUITE("megabyte") {
     // scripts/gen_golden_megabyte.py: the paper's formulation over ids[0] + targets,
     // T = 7, P = 3 (8 positions in 3 patches, the last one partial).
     nlohmann::json g = load_golden("megabyte_tiny.json");
-    auto m = std::dynamic_pointer_cast<Megabyte>(build_language_model(
-        megabyte_recipe("patch: 3, seq_len: 7, global: {d_model: 12, n_layers: 2, n_heads: 2}, "
-                        "local: {d_model: 6, n_layers: 2, n_heads: 2}")
-            .view(),
-        11));
+    auto m = std::dynamic_pointer_cast<Megabyte>(
+        build_language_model(megabyte_recipe("patch: 3, seq_len: 7, global: {d_model: 12, n_layers: 2, n_heads: 2}, "
+                                             "local: {d_model: 6, n_layers: 2, n_heads: 2}")
+                                 .view(),
+                             11));
     REQUIRE(m != nullptr);
     {
       NoGradGuard ng;

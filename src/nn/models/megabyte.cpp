@@ -4,8 +4,8 @@
 #include "weft/nn/attention_registry.h"
 #include "weft/nn/blocks/pre_ln.h"
 #include "weft/nn/registry.h"
-#include "weft/param/registry.h"
 #include "weft/ops/ops.h"
+#include "weft/param/registry.h"
 
 namespace weft {
 
@@ -35,8 +35,7 @@ class MegabytePatchEmbedder : public Module {
 
 Megabyte::Megabyte(const MegabyteConfig& cfg, std::shared_ptr<Parameterization> global_param,
                    std::shared_ptr<Parameterization> local_param, const BlockBuilder& global_block,
-                   const BlockBuilder& local_block, uint64_t init_seed, std::string global_type,
-                   std::string local_type)
+                   const BlockBuilder& local_block, uint64_t init_seed, std::string global_type, std::string local_type)
     : cfg_(cfg),
       global_param_(std::move(global_param)),
       local_param_(std::move(local_param)),
@@ -60,23 +59,26 @@ Megabyte::Megabyte(const MegabyteConfig& cfg, std::shared_ptr<Parameterization> 
     return register_module(name, std::make_shared<BlockStack>(sc, p, b, init, &dropout_gen_, seed, std::move(type)));
   };
   // LayerDrop draws of the two stacks are keyed apart (same layer indices).
-  global_ = stack("global", cfg.global, cfg.max_patches(), global_param_, global_block, std::move(global_type),
-                  init_seed);
+  global_ =
+      stack("global", cfg.global, cfg.max_patches(), global_param_, global_block, std::move(global_type), init_seed);
   if (!global_->output_normalized())
     global_norm_ = register_module("global_norm", make_norm("layernorm", cfg.global.d_model, 1e-5));
-  global_to_local_ = register_module(
-      "global_to_local", std::make_shared<Linear>(cfg.d_g(), cfg.local.d_model, *local_param_, init,
-                                                  LinearOptions{false, false, ParamRole::hidden_weight}));
-  local_emb_ = register_module("local_emb", std::make_shared<Embedding>(cfg.vocab, cfg.local.d_model, *local_param_, init));
-  if (cfg.pad_id < 0) {
+  global_to_local_ = register_module("global_to_local",
+                                     std::make_shared<Linear>(cfg.d_g(), cfg.local.d_model, *local_param_, init,
+                                                              LinearOptions{false, false, ParamRole::hidden_weight}));
+  if (cfg.local_model || cfg.tie_local_unembed)
+    local_emb_ =
+        register_module("local_emb", std::make_shared<Embedding>(cfg.vocab, cfg.local.d_model, *local_param_, init));
+  if (cfg.pad_id < 0 && cfg.local_model) {
     InitRequest r{ParamRole::embedding, 1, cfg.local.d_model, false};
     local_pad_ = &register_parameter("local_pad", init_parameter(*local_param_, r, {cfg.local.d_model}, init),
                                      ParamRole::embedding);
     local_pad_->init_std = init_std_of(*local_param_, r);
   }
-  local_ = stack("local", cfg.local, cfg.patch, local_param_, local_block, std::move(local_type),
-                 init_seed ^ 0xD1B54A32D192ED03ull);
-  if (!local_->output_normalized())
+  if (cfg.local_model)
+    local_ = stack("local", cfg.local, cfg.patch, local_param_, local_block, std::move(local_type),
+                   init_seed ^ 0xD1B54A32D192ED03ull);
+  if (!local_ || !local_->output_normalized())
     local_norm_ = register_module("local_norm", make_norm("layernorm", cfg.local.d_model, 1e-5));
   if (!cfg.tie_local_unembed)
     head_ = register_module("head", std::make_shared<Linear>(cfg.local.d_model, cfg.vocab, *local_param_, init,
@@ -105,7 +107,8 @@ Tensor Megabyte::global_input(const Tensor& ids, int64_t k0, int64_t n) {
     WEFT_CHECK(ids.size(1) >= b0 + len, ShapeError, "megabyte: global input of patches ", k0, "..", k0 + n - 1,
                " needs ", b0 + len, " bytes, got ", ids.size(1));
     Tensor pos_ids = narrow(Tensor::arange(b0 + len, DType::i64, ids.device()), 0, b0, len);
-    Tensor e = add(patch_embed_->tok->forward(narrow(ids, 1, b0, len)), patch_embed_->pos->forward(contiguous(pos_ids)));
+    Tensor e =
+        add(patch_embed_->tok->forward(narrow(ids, 1, b0, len)), patch_embed_->pos->forward(contiguous(pos_ids)));
     parts.push_back(reshape(e, {B, count, W}));
   }
   Tensor gin = parts.size() == 1 ? parts[0] : concat(parts, 1);
@@ -119,11 +122,21 @@ Tensor Megabyte::global_output(const Tensor& gin) {
 }
 
 Tensor Megabyte::local_logits(const Tensor& gout, const Tensor& patch_bytes, int64_t p0, int64_t m) {
-  const int64_t P = cfg_.patch, N = gout.size(0), DG = cfg_.d_g(), DL = cfg_.local.d_model;
+  const int64_t P = cfg_.patch, N = gout.size(0), DG = cfg_.d_g();
   WEFT_CHECK(p0 >= 0 && m >= 1 && p0 + m <= P, ShapeError, "megabyte: in-patch positions ", p0, "..", p0 + m - 1,
              " exceed the patch of ", P);
   // u_{k,p} = gout_k[p·D_G : (p+1)·D_G] · W_GL, one W_GL for every p.
   Tensor u = global_to_local_->forward(narrow(reshape(gout, {N, P, DG}), 1, p0, m));  // [N, m, D_L]
+  Tensor x = u;
+  if (local_) x = local_->forward(add(u, shifted_local_input(gout, patch_bytes, p0, m)), step_, probe_);
+  if (local_norm_) x = apply_norm(*local_norm_, x);
+  Tensor logits = head_ ? head_->forward(x) : matmul(x, transpose(local_emb_->weight().tensor, 0, 1));
+  if (local_param_->output_mult() != 1.0) logits = mul(logits, local_param_->output_mult());
+  return logits;
+}
+
+Tensor Megabyte::shifted_local_input(const Tensor& gout, const Tensor& patch_bytes, int64_t p0, int64_t m) {
+  const int64_t N = gout.size(0), DL = cfg_.local.d_model;
   // The local input is shifted by one byte inside the patch: p = 0 gets the pad.
   std::vector<Tensor> prev;
   int64_t from = p0 - 1, count = m;
@@ -137,12 +150,7 @@ Tensor Megabyte::local_logits(const Tensor& gout, const Tensor& patch_bytes, int
     count = m - 1;
   }
   if (count > 0) prev.push_back(local_emb_->forward(narrow(patch_bytes, 1, from, count)));
-  Tensor x = add(u, prev.size() == 1 ? prev[0] : concat(prev, 1));
-  x = local_->forward(x, step_, probe_);
-  if (local_norm_) x = apply_norm(*local_norm_, x);
-  Tensor logits = head_ ? head_->forward(x) : matmul(x, transpose(local_emb_->weight().tensor, 0, 1));
-  if (local_param_->output_mult() != 1.0) logits = mul(logits, local_param_->output_mult());
-  return logits;
+  return prev.size() == 1 ? prev[0] : concat(prev, 1);
 }
 
 Tensor Megabyte::forward(const Tensor& ids) {
@@ -172,12 +180,13 @@ Tensor Megabyte::strided_forward(const Tensor& ids) {
   // is c % P in the first pass and (c − h) % P in the second (row s − h).
   Tensor both = concat({first, forward(narrow(ids, 1, h, T - h))}, 1);  // [B, T + T − h, V]
   std::vector<int64_t> rows(static_cast<size_t>(T));
-  for (int64_t s = 0; s < T; ++s)
-    rows[static_cast<size_t>(s)] = (s >= h && (s + 1) % cfg_.patch >= h) ? T + s - h : s;
+  for (int64_t s = 0; s < T; ++s) rows[static_cast<size_t>(s)] = (s >= h && (s + 1) % cfg_.patch >= h) ? T + s - h : s;
   return index_select(both, 1, Tensor::from_vector(rows, {T}, ids.device()));
 }
 
-Tensor Megabyte::loss(const Tensor& x, const Tensor& y) { return softmax_cross_entropy(forward(x), y); }
+Tensor Megabyte::loss(const Tensor& x, const Tensor& y) {
+  return softmax_cross_entropy(forward(x), y);
+}
 
 double Megabyte::flops_per_token() const {
   int64_t n_global = global_->num_parameters();
@@ -185,7 +194,7 @@ double Megabyte::flops_per_token() const {
   const double P = static_cast<double>(cfg_.patch);
   const double rest = static_cast<double>(num_parameters() - n_global);
   const double attn = 12.0 * static_cast<double>(global_->size() * cfg_.d_g() * cfg_.max_patches()) +
-                      12.0 * static_cast<double>(local_->size() * cfg_.local.d_model * cfg_.patch);
+                      (local_ ? 12.0 * static_cast<double>(local_->size() * cfg_.local.d_model * cfg_.patch) : 0.0);
   return 6.0 * (rest + static_cast<double>(n_global) / P) + attn;
 }
 

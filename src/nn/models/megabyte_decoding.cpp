@@ -94,7 +94,8 @@ class MegabyteCachedDecoder : public SlidingWindowDecoder {
 
 std::unique_ptr<TokenDecoder> Megabyte::start_decoding() {
   std::vector<Attention*> g, l;
-  if (!cacheable_attentions(*global_, g) || !cacheable_attentions(*local_, l) || g.empty() || l.empty())
+  // Without a local stack (local_model: false) there is nothing to cache inside a patch.
+  if (!local_ || !cacheable_attentions(*global_, g) || !cacheable_attentions(*local_, l) || g.empty() || l.empty())
     return std::make_unique<RecomputingDecoder>(*this);
   return std::make_unique<MegabyteCachedDecoder>(*this, std::move(g), std::move(l));
 }

@@ -22,12 +22,13 @@ Schema stack_schema(int64_t d_model, int64_t n_layers, int64_t n_heads, const st
   return s;
 }
 
-std::string str(int64_t v) { return std::to_string(v); }
+std::string str(int64_t v) {
+  return std::to_string(v);
+}
 
 void check_stack(const ResolvedView& s, const std::string& key, Reporter& r) {
   const int64_t d = s.get<int64_t>("d_model"), h = s.get<int64_t>("n_heads");
-  if (d % h != 0)
-    r.error(key + ".n_heads", str(h) + " heads do not divide " + key + ".d_model " + str(d));
+  if (d % h != 0) r.error(key + ".n_heads", str(h) + " heads do not divide " + key + ".d_model " + str(d));
   ResolvedView block = s.at("block");
   if (block.has("attn")) {
     const std::string t = block.at("attn").get<std::string>("type");
@@ -56,10 +57,16 @@ Schema Megabyte::schema() {
   s.add_section("global", stack_schema(256, 2, 4, "global width P·D_G (D_G: each byte's slice of a patch)"))
       .help("the global decoder over patches");
   s.add_section("local", stack_schema(128, 2, 4, "local width D_L")).help("the local decoder inside each patch");
-  s.add_int("pad_id", -1).range(-1, 1 << 24).help(
-      "-1: trainable global and local pad embeddings; a byte id: the pads are that byte's embeddings (the paper's "
-      "pseudocode; the data must reserve the byte)");
+  s.add_int("pad_id", -1)
+      .range(-1, 1 << 24)
+      .help(
+          "-1: trainable global and local pad embeddings; a byte id: the pads are that byte's embeddings (the paper's "
+          "pseudocode; the data must reserve the byte)");
   s.add_bool("tie_local_unembed", true).help("the output matrix is the local byte embedding E_L (the paper's text)");
+  s.add_bool("local_model", true)
+      .help(
+          "false: the paper's ablation without the local decoder: each byte from its slice of the global output "
+          "alone (W_GL, a norm, the unembedding); local.d_model still sets D_L");
   s.add_check([](const ResolvedView& v, Reporter& r) {
     const int64_t P = v.get<int64_t>("patch"), T = v.get<int64_t>("seq_len");
     const int64_t dg = v.at("global").get<int64_t>("d_model");
@@ -70,8 +77,8 @@ Schema Megabyte::schema() {
     check_stack(v.at("global"), "global", r);
     check_stack(v.at("local"), "local", r);
     if (v.has("vocab") && v.get<int64_t>("pad_id") >= v.get<int64_t>("vocab"))
-      r.error("pad_id", str(v.get<int64_t>("pad_id")) + " is not a byte of the vocabulary of " +
-                            str(v.get<int64_t>("vocab")));
+      r.error("pad_id",
+              str(v.get<int64_t>("pad_id")) + " is not a byte of the vocabulary of " + str(v.get<int64_t>("vocab")));
   });
   return s;
 }
@@ -91,6 +98,7 @@ std::shared_ptr<Model> Megabyte::create(const ModelArgs& a) {
   if (c.pad_id >= c.vocab)
     throw ConfigError("model.pad_id " + str(c.pad_id) + " is not a symbol of the data's " + str(c.vocab));
   c.tie_local_unembed = a.model.get<bool>("tie_local_unembed");
+  c.local_model = a.model.get<bool>("local_model");
   auto gp = build_parameterization(a.param, {c.global.d_model, c.global.n_layers, c.global.d_model / c.global.n_heads});
   auto lp = build_parameterization(a.param, {c.local.d_model, c.local.n_layers, c.local.d_model / c.local.n_heads});
   ResolvedView gb = a.model.at("global").at("block"), lb = a.model.at("local").at("block");

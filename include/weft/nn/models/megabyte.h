@@ -12,7 +12,8 @@
 // The global input is shifted by one whole patch, the local one by one byte
 // inside the patch, so the first byte of a patch is predicted from the global
 // output alone (not from the previous patch's local pass, as a popular port
-// does). W_GL is one matrix shared by every position p.
+// does). W_GL is one matrix shared by every position p. local_model = false is
+// the paper's ablation without the local stack: logits from norm(u_{k,p}) alone.
 //
 // weft's convention (logits[t] predict ids[t+1]) is the paper's position t+1:
 // forward() runs bytes 0..T, padded to whole patches (any T), and keeps the
@@ -44,6 +45,11 @@ struct MegabyteConfig {
   // that byte's embeddings (the paper's pseudocode, for data that reserves it).
   int64_t pad_id = -1;
   bool tie_local_unembed = true;
+  // false: the paper's "no local model" ablation (Yu et al. 2023, the component
+  // ablation on arXiv: bpb 1.263 vs 0.678): no local stack; byte p of patch k is predicted
+  // from gout_k's slice p alone (W_GL, a LayerNorm, the unembedding), so it sees
+  // no earlier byte of its own patch.
+  bool local_model = true;
 
   int64_t d_g() const { return global.d_model / patch; }
   // Patches of bytes 0..seq_len (the last input byte's successor included).
@@ -69,7 +75,10 @@ class Megabyte : public LanguageModel {
   // stack runs once per patch, the local one once per byte.
   double flops_per_token() const override;
   Generator& dropout_generator() override { return dropout_gen_; }
-  std::vector<StackSummary> stacks() const override { return {global_->summary(), local_->summary()}; }
+  std::vector<StackSummary> stacks() const override {
+    if (!local_) return {global_->summary()};
+    return {global_->summary(), local_->summary()};
+  }
   // The local stack's: the embeddings and head outside the global scope.
   const Parameterization& parameterization() const override { return *local_param_; }
   // Patch-wise decoding: one cached global step per patch, then P cached local
@@ -93,6 +102,8 @@ class Megabyte : public LanguageModel {
   // their global outputs gout [N, P·D_G] and the bytes of the patch before them
   // (patch_bytes [N, ≥ p0+m−1], i64; unused when p0 = 0 and m = 1).
   Tensor local_logits(const Tensor& gout, const Tensor& patch_bytes, int64_t p0, int64_t m);
+  // E_L of the previous byte inside the patch (the local pad at p = 0), [N, m, D_L].
+  Tensor shifted_local_input(const Tensor& gout, const Tensor& patch_bytes, int64_t p0, int64_t m);
 
   // Registry hooks (`model: {type: megabyte, ...}`).
   static Schema schema();
@@ -108,7 +119,7 @@ class Megabyte : public LanguageModel {
   std::shared_ptr<Linear> global_to_local_;  // W_GL [D_G, D_L], no bias
   std::shared_ptr<Embedding> local_emb_;     // E_L
   Parameter* local_pad_ = nullptr;
-  std::shared_ptr<Linear> head_;             // untied unembedding
+  std::shared_ptr<Linear> head_;  // untied unembedding
 };
 
 }  // namespace weft
