@@ -101,7 +101,7 @@ for t in threads:
         mfu = statistics.median(r["mfu"] for r in w)
         rss_w, rss_p = max(r["peak_rss_mb"] for r in w), max(r["peak_rss_mb"] for r in p)
         rounds = [a["tokens_per_s"] / b["tokens_per_s"] for a, b in zip(w, p)]
-        tgt = f"{targets[c]:.1f}" if t == "2" else "-"
+        tgt = f"{targets[c]:.2f}" if t == "2" else "-"
         print(f"{c:8} {t:>3} {w[0]['params']:>9}/{p[0]['params']:<9} {wt:11.0f} {pt:11.0f} {wt / pt:6.2f} "
               f"{statistics.median(rounds):6.2f} {tgt:>6} {mfu:8.2f} {rss_w:8.0f}/{rss_p:<8.0f}  "
               + " ".join(f"{r:.2f}" for r in rounds))

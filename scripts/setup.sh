@@ -5,7 +5,8 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake pkg-config
-  libopenblas-openmp-dev   # BLAS, OpenMP flavour: one thread pool shared with weft
+  libopenblas-openmp-dev   # BLAS, OpenMP flavour: one thread pool shared with weft (f64 GEMMs)
+  libdnnl-dev              # oneDNN: the f32 GEMMs, dispatched on the CPU's features (backend/cpu/blas.h)
   libfftw3-dev             # rfft/irfft, circular and causal convolutions
   libyaml-cpp-dev          # recipes
   libcli11-dev             # command line
@@ -17,9 +18,9 @@ PACKAGES=(
   libopenmpi-dev openmpi-bin  # data-parallel training and its tests (mpirun; weft/dist/)
   clang-14 libclang-rt-14-dev libomp-14-dev  # fuzz harnesses (libFuzzer; scripts/fuzz.sh)
 )
-# Extra packages for the comparison benchmarks only (scripts/bench_*.sh).
+# Extra packages for the comparison benchmarks only (scripts/bench_*.sh, scripts/gemm_study.sh).
 if [[ "${WEFT_SETUP_BENCH:-0}" == "1" ]]; then
-  PACKAGES+=(python3-torch)
+  PACKAGES+=(python3-torch libxsmm-dev)
 fi
 
 missing=()

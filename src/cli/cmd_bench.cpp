@@ -24,7 +24,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Best of a few 2048³ products through weft's own matmul (OpenBLAS underneath).
+// Best of a few 2048³ products through weft's own matmul (oneDNN underneath).
 double sgemm_peak_gflops() {
   NoGradGuard ng;
   Generator g(1);

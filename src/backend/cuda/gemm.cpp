@@ -8,31 +8,12 @@
 #include <algorithm>
 #include <optional>
 
+#include "../gemm_layout.h"
 #include "cuda_backend.h"
 
 namespace weft::cuda {
 
 namespace {
-
-struct MatLayout {
-  bool trans = false;  // stored column-major (a transposed row-major view)
-  int64_t ld = 0;
-  bool ok = false;
-};
-
-// How BLAS can read a rows×cols matrix with the given element strides (the CPU rule).
-MatLayout layout_of(int64_t rows, int64_t cols, int64_t s_row, int64_t s_col) {
-  MatLayout l;
-  if ((s_col == 1 || cols == 1) && (rows == 1 || s_row >= std::max<int64_t>(1, cols))) {
-    l.ld = rows == 1 ? std::max<int64_t>(1, cols) : s_row;
-    l.ok = true;
-  } else if ((s_row == 1 || rows == 1) && (cols == 1 || s_col >= std::max<int64_t>(1, rows))) {
-    l.trans = true;
-    l.ld = cols == 1 ? std::max<int64_t>(1, rows) : s_col;
-    l.ok = true;
-  }
-  return l;
-}
 
 // Element offset of batch `bi` (row-major over out's batch dims) in `t`.
 int64_t batch_offset(const Tensor& t, const Tensor& out, int64_t nd, int64_t bi) {

@@ -1,40 +1,18 @@
-// CPU matmul on OpenBLAS. Transposed views are passed to cblas as Trans with the
-// view's leading dimension, so a backward's Aᵀ·G reads A in place (no copy).
+// CPU matmul: f32 on oneDNN, f64 on OpenBLAS (blas.h). Transposed views are passed
+// as Trans with the view's leading dimension, so a backward's Aᵀ·G reads A in place
+// (no copy).
 #include <cblas.h>
 #include <omp.h>
 
 #include <cstring>
+#include <type_traits>
 
+#include "../../gemm_layout.h"
 #include "../blas.h"
 #include "../cpu_backend.h"
 #include "../strided_loop.h"
 
 namespace weft::cpu {
-
-namespace {
-
-struct MatLayout {
-  bool trans = false;  // stored column-major (a transposed row-major view)
-  int64_t ld = 0;
-  bool ok = false;
-};
-
-// How cblas can read a rows×cols matrix with the given element strides.
-MatLayout layout_of(int64_t rows, int64_t cols, int64_t s_row, int64_t s_col) {
-  MatLayout l;
-  if ((s_col == 1 || cols == 1) && (rows == 1 || s_row >= std::max<int64_t>(1, cols))) {
-    l.trans = false;
-    l.ld = rows == 1 ? std::max<int64_t>(1, cols) : s_row;
-    l.ok = true;
-  } else if ((s_row == 1 || rows == 1) && (cols == 1 || s_col >= std::max<int64_t>(1, rows))) {
-    l.trans = true;
-    l.ld = cols == 1 ? std::max<int64_t>(1, rows) : s_col;
-    l.ok = true;
-  }
-  return l;
-}
-
-}  // namespace
 
 void CpuBackend::gemm(const Tensor& a_in, const Tensor& b_in, Tensor& out, double alpha, double beta) {
   require_contiguous(out, "gemm", "out");
@@ -67,18 +45,19 @@ void CpuBackend::gemm(const Tensor& a_in, const Tensor& b_in, Tensor& out, doubl
       }
       return off;
     };
-    // beta = 0: zero C here and let OpenBLAS accumulate (beta = 1). Its own beta pass
-    // (sgemm_beta) costs 3-6% of a small-model step at 2 threads, a plain memset far
-    // less; the result is bit-identical (C = 0 + A·B either way).
-    const bool zero_first = beta == 0.0 && K > 0;
+    // f64 with beta = 0: zero C here and let OpenBLAS accumulate (beta = 1). Its own
+    // beta pass costs 3-6% of a small-model step at 2 threads, a plain memset far
+    // less; the result is bit-identical (C = 0 + A·B either way). oneDNN (f32) writes
+    // C without reading it when beta = 0.
+    const bool zero_first = std::is_same_v<T, double> && beta == 0.0 && K > 0;
     auto one = [&](int64_t bi) {
       T* c = cb + bi * M * N;
       if (zero_first) std::memset(c, 0, sizeof(T) * static_cast<size_t>(M * N));
       blas_gemm<T>(la.trans, lb.trans, M, N, K, static_cast<T>(alpha), ab + batch_offset(a, bi), la.ld,
-                  bb + batch_offset(b, bi), lb.ld, zero_first ? T(1) : static_cast<T>(beta), c, N);
+                   bb + batch_offset(b, bi), lb.ld, zero_first ? T(1) : static_cast<T>(beta), c, N);
     };
-    // Many small products: one per thread (OpenBLAS runs single-threaded inside a
-    // parallel region). Few large ones: let OpenBLAS thread each product.
+    // Many small products: one per thread (the BLAS runs single-threaded inside a
+    // parallel region). Few large ones: let the BLAS thread each product.
     const bool small = M * N * K < (1 << 18);
     if (batch > 1 && small && omp_get_max_threads() > 1 && !omp_in_parallel()) {
 #pragma omp parallel for schedule(static)

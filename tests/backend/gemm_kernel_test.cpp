@@ -1,0 +1,116 @@
+// The CPU gemm kernel (f32 on oneDNN, f64 on OpenBLAS): every transpose
+// combination of strided views, batched and not, against an f64 reference
+// computed here; beta = 0 must not read C (a NaN-filled output comes out
+// finite); beta = 1 accumulates; the same call twice is bit-identical; and a
+// planted NaN in an operand reaches the result (so these comparisons can fail).
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "weft/backend/dispatch.h"
+#include "weft/core/rng.h"
+#include "weft/core/tensor.h"
+#include "weft/ops/ops.h"
+
+namespace {
+
+using weft::DType;
+using weft::Tensor;
+
+// op(x) for a [.., r, c] tensor: a transposed *view* (strides swapped) when t.
+Tensor op(const Tensor& x, bool t) {
+  return t ? weft::transpose(x, x.dim() - 2, x.dim() - 1) : x;
+}
+
+// A [.., rows, cols] tensor whose value is x laid out so that op(·, t) reads it:
+// t stores it as [.., cols, rows] and returns the transposed view.
+Tensor operand(const Tensor& x, bool t) {
+  return t ? op(weft::contiguous(op(x, true)), true) : x;
+}
+
+// The largest |got − want| / (1 + |want|) over every element; NaN is the maximum.
+double worst(const Tensor& got, const std::vector<double>& want) {
+  const std::vector<double> g = weft::contiguous(got).to_vector<double>();
+  REQUIRE(g.size() == want.size());
+  double w = 0;
+  for (size_t i = 0; i < g.size(); ++i) {
+    const double e = std::fabs(g[i] - want[i]) / (1 + std::fabs(want[i]));
+    if (!(e <= w)) w = std::isnan(e) ? std::numeric_limits<double>::infinity() : e;
+  }
+  return w;
+}
+
+// alpha·A·B + beta·C in f64, for [batch, M, K] × [batch, K, N] contiguous values.
+std::vector<double> reference(const std::vector<double>& a, const std::vector<double>& b, const std::vector<double>& c,
+                              int64_t batch, int64_t M, int64_t N, int64_t K, double alpha, double beta) {
+  std::vector<double> out(static_cast<size_t>(batch * M * N));
+  for (int64_t p = 0; p < batch; ++p)
+    for (int64_t i = 0; i < M; ++i)
+      for (int64_t j = 0; j < N; ++j) {
+        double s = 0;
+        for (int64_t k = 0; k < K; ++k) s += a[(p * M + i) * K + k] * b[(p * K + k) * N + j];
+        const size_t o = static_cast<size_t>((p * M + i) * N + j);
+        out[o] = alpha * s + (beta == 0 ? 0.0 : beta * c[o]);
+      }
+  return out;
+}
+
+}  // namespace
+
+TEST_SUITE("gemm_kernel") {
+  TEST_CASE("every transpose of strided, batched operands matches an f64 reference; beta 0 ignores C") {
+    weft::Backend& be = weft::backend_for(weft::Device::cpu());
+    weft::Generator g(3);
+    struct Size {
+      int64_t batch, M, N, K;
+    };
+    for (DType dt : {DType::f32, DType::f64}) {
+      const double tol = dt == DType::f32 ? 1e-5 : 1e-12;
+      for (Size s :
+           {Size{1, 7, 5, 3}, Size{1, 64, 64, 32}, Size{3, 33, 17, 70}, Size{1, 130, 257, 129}, Size{4, 1, 9, 6}}) {
+        for (int t = 0; t < 4; ++t) {
+          const bool ta = t & 1, tb = t & 2;
+          CAPTURE(s.M);
+          CAPTURE(s.N);
+          CAPTURE(s.K);
+          CAPTURE(ta);
+          CAPTURE(tb);
+          CAPTURE(static_cast<int>(dt));
+          Tensor a = Tensor::normal({s.batch, s.M, s.K}, 0, 1, dt, &g);
+          Tensor b = Tensor::normal({s.batch, s.K, s.N}, 0, 1, dt, &g);
+          Tensor c0 = Tensor::normal({s.batch, s.M, s.N}, 0, 1, dt, &g);
+          const auto av = a.to_vector<double>(), bv = b.to_vector<double>(), cv = c0.to_vector<double>();
+          Tensor A = operand(a, ta), B = operand(b, tb);
+          if (s.M > 1 && s.K > 1) REQUIRE(A.is_contiguous() == !ta);  // a 1-row view is both
+          // beta = 0 over a NaN-filled output: C must not be read.
+          Tensor out = Tensor::full({s.batch, s.M, s.N}, std::numeric_limits<double>::quiet_NaN(), dt);
+          be.gemm(A, B, out, 0.5, 0.0);
+          CHECK(worst(out, reference(av, bv, cv, s.batch, s.M, s.N, s.K, 0.5, 0.0)) <= tol);
+          // beta = 1 accumulates onto C.
+          Tensor acc = c0.clone();
+          be.gemm(A, B, acc, 1.0, 1.0);
+          CHECK(worst(acc, reference(av, bv, cv, s.batch, s.M, s.N, s.K, 1.0, 1.0)) <= tol);
+        }
+      }
+    }
+  }
+
+  TEST_CASE("the same product twice is bit-identical, and a NaN in an operand reaches the result") {
+    weft::Backend& be = weft::backend_for(weft::Device::cpu());
+    weft::Generator g(5);
+    Tensor a = Tensor::normal({2048, 128}, 0, 1, DType::f32, &g);
+    Tensor b = Tensor::normal({128, 512}, 0, 1, DType::f32, &g);
+    Tensor x = Tensor::zeros({2048, 512}, DType::f32), y = Tensor::zeros({2048, 512}, DType::f32);
+    be.gemm(a, b, x, 1.0, 0.0);
+    be.gemm(a, b, y, 1.0, 0.0);
+    CHECK(std::memcmp(x.raw_data(), y.raw_data(), static_cast<size_t>(x.numel()) * sizeof(float)) == 0);
+    a.data<float>()[5 * 128 + 7] = std::numeric_limits<float>::quiet_NaN();
+    be.gemm(a, b, y, 1.0, 0.0);
+    const std::vector<double> want = x.to_vector<double>();
+    CHECK_FALSE(worst(y, want) <= 1.0);  // row 5 is NaN: the comparison must fail
+    CHECK(std::isnan(y.to_vector<double>()[5 * 512 + 3]));
+  }
+}
