@@ -14,8 +14,8 @@
 # Needs a Release build (build/weft) and python3-torch (WEFT_SETUP_BENCH=1 scripts/setup.sh).
 # --isa avx2 measures what an AVX2-only user gets, on any AVX-512 machine: weft
 # from an x86-64-v3 build (build-avx2/, configured and built here if missing),
-# OpenBLAS with OPENBLAS_CORETYPE=Haswell for both programs, PyTorch with
-# ATEN_CPU_CAPABILITY=avx2. --weft runs another weft binary (e.g. an older build).
+# OPENBLAS_CORETYPE=Haswell and ONEDNN_MAX_CPU_ISA=AVX2 for both programs (both
+# libraries pick kernels by CPUID at run time), PyTorch with ATEN_CPU_CAPABILITY=avx2. --weft runs another weft binary (e.g. an older build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,7 +50,7 @@ case "$isa" in
         cmake --build build-avx2 -j2 --target weft >/dev/null
       fi
     fi
-    isa_env=(OPENBLAS_CORETYPE=Haswell)
+    isa_env=(OPENBLAS_CORETYPE=Haswell ONEDNN_MAX_CPU_ISA=AVX2)  # oneDNN dispatches at run time, not by -march
     torch_env=(ATEN_CPU_CAPABILITY=avx2)
     ;;
   *) echo "bench_vs_torch.sh: --isa must be native or avx2, not '$isa'" >&2; exit 2 ;;

@@ -4,14 +4,16 @@
 #
 #   scripts/gemm_study.sh [--recipe recipes/bench/tiny.yaml] [--threads "2 1"] [--isa "native avx2"]
 #
-# Records every cblas_sgemm call of one `weft bench` step (an LD_PRELOAD shim,
-# tests/bench/gemm_study/sgemm_trace.c), then replays exactly those calls through
-# OpenBLAS, libxsmm (JIT small GEMMs) and oneDNN (dnnl_sgemm) and prints, per call
-# signature and per step, the microseconds each library needs; results are checked
-# against OpenBLAS first, so a fast wrong kernel shows as WRONG. --isa avx2 builds
-# the replay for x86-64-v3 and holds every library to AVX2 (OPENBLAS_CORETYPE=Haswell,
-# LIBXSMM_TARGET=hsw, ONEDNN_MAX_CPU_ISA=AVX2). Needs build/weft and
-# WEFT_SETUP_BENCH=1 scripts/setup.sh (libxsmm-dev, libdnnl-dev). Not part of weft.
+# Records every f32 GEMM call (cblas_sgemm or dnnl_sgemm) of one `weft bench`
+# step (an LD_PRELOAD shim, tests/bench/gemm_study/sgemm_trace.c), then replays
+# exactly those calls through OpenBLAS, libxsmm (JIT small GEMMs) and oneDNN
+# (dnnl_sgemm) and prints, per call signature and per step, the microseconds each
+# library needs; results are checked against OpenBLAS first, so a fast wrong
+# kernel shows as WRONG. OPENBLAS_CORETYPE in the environment is passed on (e.g.
+# SkylakeX, to see OpenBLAS's AVX-512 kernels on a CPU it does not recognise).
+# --isa avx2 builds the replay for x86-64-v3 and holds every library to AVX2
+# (OPENBLAS_CORETYPE=Haswell, LIBXSMM_TARGET=hsw, ONEDNN_MAX_CPU_ISA=AVX2). Needs
+# build/weft and WEFT_SETUP_BENCH=1 scripts/setup.sh (libxsmm-dev). Not part of weft.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +25,7 @@ while [[ $# -gt 0 ]]; do
     --recipe) recipe="$2"; shift 2 ;;
     --threads) threads_list="$2"; shift 2 ;;
     --isa) isas="$2"; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "gemm_study.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -41,7 +43,7 @@ gcc -O2 -shared -fPIC -fopenmp -o "$work/sgemm_trace.so" "$src/sgemm_trace.c" -l
 # bench's square sgemm-peak probe, which the replay drops).
 WEFT_GEMM_TRACE="$work/trace.txt" LD_PRELOAD="$work/sgemm_trace.so" OMP_NUM_THREADS=2 \
   build/weft bench "$recipe" --steps 1 --warmup 0 >/dev/null
-echo "recipe: $recipe; $(wc -l <"$work/trace.txt") cblas_sgemm calls recorded (one step + the peak probe)"
+echo "recipe: $recipe; $(wc -l <"$work/trace.txt") f32 GEMM calls recorded (one step + the peak probe)"
 
 for isa in $isas; do
   case "$isa" in

@@ -17,7 +17,7 @@ Backend& backend_for(Device device);
 int cuda_device_count();
 int cuda_device_count(std::string& why);
 
-// Number of OpenMP threads the CPU kernels use (= OpenBLAS threads: one pool).
+// Number of OpenMP threads the CPU kernels use (= oneDNN and OpenBLAS threads: one pool).
 int cpu_num_threads();
 void set_cpu_num_threads(int n);
 

@@ -1,4 +1,4 @@
-// defines: matmul — 2-D and batched (broadcast batch dims), on OpenBLAS gemm;
+// defines: matmul — 2-D and batched (broadcast batch dims), on the backend gemm (CPU: oneDNN f32, OpenBLAS f64);
 // linear — x @ W + b with the bias folded into the gemm.
 #pragma once
 

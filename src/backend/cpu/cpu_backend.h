@@ -1,8 +1,8 @@
-// defines: CpuBackend (OpenBLAS + OpenMP + FFTW3), dispatch_floating, dispatch_all.
+// defines: CpuBackend (oneDNN + OpenBLAS + OpenMP + FFTW3), dispatch_floating, dispatch_all.
 //
 // Kernels are grouped by family in src/backend/cpu/kernels/*.cpp. Parallel loops
 // use OpenMP static schedules and fixed reduction orders, so the same thread
-// count gives bit-identical results. OpenBLAS is the OpenMP flavour: one pool.
+// count gives bit-identical results. oneDNN and OpenBLAS use the same OpenMP pool.
 #pragma once
 
 #include "weft/backend/backend.h"

@@ -1,4 +1,4 @@
-// Replays the cblas_sgemm calls recorded by sgemm_trace.c (one or more training
+// Replays the f32 GEMM calls recorded by sgemm_trace.c (one or more training
 // steps of `weft bench`) through OpenBLAS, libxsmm and oneDNN, and prints the time
 // each library needs for the GEMMs of one step (issue 15, "the small-model GEMM
 // floor"). Built and run by scripts/gemm_study.sh; not part of weft.

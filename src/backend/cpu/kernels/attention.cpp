@@ -1,6 +1,6 @@
 // CPU fused attention, FlashAttention-2 style (Dao 2023, "FlashAttention-2: Faster
 // Attention with Better Parallelism and Work Partitioning", Algorithms 1 and 2).
-// Scores are built one [Br × Bc] tile at a time with OpenBLAS; the forward keeps a
+// Scores are built one [Br × Bc] tile at a time with blas_gemm; the forward keeps a
 // running row max / row sum (online softmax) and stores only out and lse, the
 // backward recomputes P = exp(S − lse) per tile. Nothing O(T²) is ever allocated.
 // Determinism: every output row (forward) and every head (backward) is produced by
@@ -28,7 +28,7 @@ namespace {
 
 // Tile sizes: rows of queries × columns of keys. 64 keeps S, dP and the K/V/Q/dO
 // tiles (at D = 64) inside L2 per core while the tile GEMMs stay large enough for
-// OpenBLAS to run near its small-matrix peak.
+// the GEMM library to run near its small-matrix peak.
 constexpr int64_t kBr = 64;
 constexpr int64_t kBc = 64;
 
