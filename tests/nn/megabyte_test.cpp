@@ -73,6 +73,12 @@ double row_diff(const Tensor& a, const Tensor& b, int64_t s) {
   return d;
 }
 
+// The full logits with byte t of ids changed.
+Tensor perturbed_logits(LanguageModel& m, std::vector<int64_t> ids, int64_t t) {
+  ids[static_cast<size_t>(t)] = (ids[static_cast<size_t>(t)] + 97) % 256;
+  return full_logits(m, ids);
+}
+
 std::string error_of(const std::string& body) {
   try {
     megabyte_recipe(body);
@@ -91,9 +97,7 @@ TEST_SUITE("megabyte") {
     const auto ids = random_ids(T, 3);
     Tensor base = full_logits(*m, ids);
     for (int64_t t = 0; t < T; ++t) {
-      auto changed = ids;
-      changed[static_cast<size_t>(t)] = (changed[static_cast<size_t>(t)] + 97) % 256;
-      Tensor pert = full_logits(*m, changed);
+      Tensor pert = perturbed_logits(*m, ids, t);
       INFO("perturbed byte " << t);
       // Every earlier position, the earlier ones of the same patch included, is
       // bit-for-bit unchanged (the paper's positions ≤ t).
@@ -143,9 +147,7 @@ TEST_SUITE("megabyte") {
     const auto ids = random_ids(T, 3);
     Tensor base = full_logits(*m, ids);
     for (int64_t t = 0; t < T; ++t) {
-      auto changed = ids;
-      changed[static_cast<size_t>(t)] = (changed[static_cast<size_t>(t)] + 97) % 256;
-      Tensor pert = full_logits(*m, changed);
+      Tensor pert = perturbed_logits(*m, ids, t);
       INFO("perturbed byte " << t);
       const int64_t first_next = (t / P + 1) * P;  // the paper's position starting the next patch
       // Every position of its own patch, the later ones included, is blind to it.
