@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # Offline RL evidence (issue: Decision Transformer and Elastic DT), three parts:
-#  1. scores: for each ENV in $ENVS, dataset KIND in $KINDS and seed in $SEEDS,
-#     DT (recipes/dt/<recipe>.yaml) and behaviour cloning (<recipe>_bc.yaml,
-#     the same network with its return input zeroed); normalised score
-#     100·(R − R_random)/(R_expert − R_random) at the recipe's first target;
-#     mean ± std over the seeds in $OUT/scores.txt;
-#  2. return conditioning: the seed-1 DT of $SWEEP_ENV on $SWEEP_KIND evaluated
-#     at $SWEEP_TARGETS (within and above the data's range): $OUT/sweep.txt and
-#     the plot $OUT/sweep.svg;
+#  1. scores: for each ENV in $ENVS, dataset KIND in $KINDS, seed in $SEEDS and
+#     algorithm in $ALGS: DT (recipes/dt/<env>.yaml), behaviour cloning
+#     (<env>_bc.yaml, the same network with its return input zeroed) and
+#     Elastic DT (<env>_edt.yaml), each with data.path set to the KIND's file,
+#     which makes it the recipe recipes/dt/<env>_<kind>[_bc].yaml; normalised
+#     score 100·(R − R_random)/(R_expert − R_random) at the recipe's first
+#     target (Elastic DT: at its own return estimate); mean ± std over the
+#     seeds in $OUT/scores.txt;
+#  2. return conditioning: the seed-1 DT of each env in $SWEEP_ENVS on
+#     $SWEEP_KIND evaluated at $SWEEP_TARGETS (default: a sweep within and above
+#     the data's range per env): $OUT/sweep-<env>.txt and
+#     the plot $OUT/sweep-<env>.svg;
 #  3. stitching on gridmaze's `stitch` data (no trajectory from the start
 #     reaches the goal): DT, Elastic DT and BC per seed, against the best
 #     trajectory in the dataset (from the start, and overall): $OUT/stitch.txt.
 # $PARTS picks the parts ("scores sweep stitch"); $JOBS runs go side by side
-# (each with OMP_NUM_THREADS=1). Defaults fit ≤ 60 minutes on 2 cores.
+# (each with OMP_NUM_THREADS=1). Steps are each recipe's train.steps unless
+# $STEPS is set. Defaults fit ≤ 60 minutes on 2 cores.
 # Usage: scripts/dt_eval.sh [BUILD_DIR]   (default: build), e.g.
 #   PARTS=stitch SEEDS="1 2 3" scripts/dt_eval.sh
 #   PARTS="scores sweep" ENVS=cartpole scripts/dt_eval.sh
@@ -23,10 +28,11 @@ PARTS=${PARTS:-"scores sweep stitch"}
 ENVS=${ENVS:-"cartpole pendulum pointmaze_umaze"}
 KINDS=${KINDS:-"medium medium-replay medium-expert"}
 SEEDS=${SEEDS:-"1 2 3"}
-STEPS=${STEPS:-600}
+STEPS=${STEPS:-}
+ALGS=${ALGS:-"dt bc edt"}
 EPISODES=${EPISODES:-10}
 JOBS=${JOBS:-2}
-SWEEP_ENV=${SWEEP_ENV:-cartpole}
+SWEEP_ENVS=${SWEEP_ENVS:-$ENVS}
 SWEEP_KIND=${SWEEP_KIND:-medium-replay}
 OUT=${OUT:-runs/dt_eval}
 export OMP_NUM_THREADS=1
@@ -45,7 +51,9 @@ train_eval() {
   local run=$1 recipe=$2 data=$3 seed=$4
   shift 4
   rm -rf "$run"
-  "$WEFT" train "$recipe" --run-dir "$run" --set "data.path=$data" --set "seed=$seed" --set "train.steps=$STEPS" \
+  local steps=()
+  [ -n "$STEPS" ] && steps=(--set "train.steps=$STEPS")
+  "$WEFT" train "$recipe" --run-dir "$run" --set "data.path=$data" --set "seed=$seed" "${steps[@]}" \
     --set train.eval_every=0 "$@" > "$run.log" 2>&1
   "$WEFT" eval "$run" --json --set "data.path=$data" --set "eval.rollout.episodes=$EPISODES" > "$run.eval.json"
 }
@@ -68,9 +76,9 @@ if [[ " $PARTS " == *" scores "* || " $PARTS " == *" sweep "* ]]; then
     for kind in $KINDS; do
       "$WEFT" dataset collect "$env" --policy "$kind" --episodes 200 --seed 1 --out "data/rl/$env-$kind.safetensors" > /dev/null
       for seed in $SEEDS; do
-        for alg in dt bc; do
+        for alg in $ALGS; do
           r="recipes/dt/$(recipe_of "$env").yaml"
-          [ "$alg" = bc ] && r="recipes/dt/$(recipe_of "$env")_bc.yaml"
+          [ "$alg" != dt ] && r="recipes/dt/$(recipe_of "$env")_$alg.yaml"
           throttle
           train_eval "$OUT/$env-$kind-$seed-$alg" "$r" "data/rl/$env-$kind.safetensors" "$seed" --set "data.env=$env" &
         done
@@ -79,10 +87,10 @@ if [[ " $PARTS " == *" scores "* || " $PARTS " == *" sweep "* ]]; then
   done
   wait
   {
-    echo "normalised score at the recipe's first target, mean ± std over seeds ($SEEDS), $STEPS steps, $EPISODES episodes"
+    echo "normalised score at the recipe's first target, mean ± std over seeds ($SEEDS), ${STEPS:-recipe} steps, $EPISODES episodes"
     for env in $ENVS; do
       for kind in $KINDS; do
-        for alg in dt bc; do
+        for alg in $ALGS; do
           summarise score "$env $kind $alg" $(for s in $SEEDS; do echo "$OUT/$env-$kind-$s-$alg.eval.json"; done)
         done
       done
@@ -92,11 +100,12 @@ fi
 
 if [[ " $PARTS " == *" sweep "* ]]; then
   s1=$(echo $SEEDS | cut -d' ' -f1)
+  for SWEEP_ENV in $SWEEP_ENVS; do
   run="$OUT/$SWEEP_ENV-$SWEEP_KIND-$s1-dt"
   targets=${SWEEP_TARGETS:-$(sweep_targets "$SWEEP_ENV")}
   "$WEFT" eval "$run" --json --set "data.path=data/rl/$SWEEP_ENV-$SWEEP_KIND.safetensors" \
-    --set "eval.rollout.targets=$targets" --set "eval.rollout.episodes=$EPISODES" > "$OUT/sweep.json"
-  python3 - "$OUT/sweep.json" "$OUT/sweep.txt" "$OUT/sweep.svg" "$SWEEP_ENV $SWEEP_KIND" \
+    --set "eval.rollout.targets=$targets" --set "eval.rollout.episodes=$EPISODES" > "$OUT/sweep-$SWEEP_ENV.json"
+  python3 - "$OUT/sweep-$SWEEP_ENV.json" "$OUT/sweep-$SWEEP_ENV.txt" "$OUT/sweep-$SWEEP_ENV.svg" "$SWEEP_ENV $SWEEP_KIND" \
     "data/rl/$SWEEP_ENV-$SWEEP_KIND.safetensors" <<'PY'
 import json, struct, sys
 j = json.load(open(sys.argv[1]))
@@ -130,7 +139,8 @@ for v in (lo, (lo + hi) / 2, hi):
     s.append('<text x="%d" y="%.1f" text-anchor="end">%.0f</text>' % (P - 4, Y(v) + 4, v))
 open(sys.argv[3], "w").write("\n".join(s + ["</svg>"]) + "\n")
 PY
-  echo "plot: $OUT/sweep.svg"
+  echo "plot: $OUT/sweep-$SWEEP_ENV.svg"
+  done
 fi
 
 if [[ " $PARTS " == *" stitch "* ]]; then
@@ -142,7 +152,7 @@ if [[ " $PARTS " == *" stitch "* ]]; then
       [ "$alg" = edt ] && r=recipes/dt/gridmaze_edt.yaml
       [ "$alg" = bc ] && r=recipes/dt/gridmaze_bc.yaml
       throttle
-      STEPS=${STITCH_STEPS:-800} train_eval "$OUT/gridmaze-$seed-$alg" "$r" "$data" "$seed" &
+      STEPS=${STITCH_STEPS:-$STEPS} train_eval "$OUT/gridmaze-$seed-$alg" "$r" "$data" "$seed" &
     done
   done
   wait

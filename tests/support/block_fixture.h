@@ -28,13 +28,18 @@ inline Recipe recipe_from_model(const std::string& model_body, const std::vector
   static int counter = 0;
   const fs::path file = fs::temp_directory_path() / ("weft_block_fixture_" + std::to_string(::getpid()) + "_" +
                                                      std::to_string(counter++) + ".yaml");
+  struct RemoveOnExit {  // also when validation throws (the tests of bad bodies)
+    fs::path p;
+    ~RemoveOnExit() {
+      std::error_code ec;
+      fs::remove(p, ec);
+    }
+  } remove{file};
   {
     std::ofstream f(file);
     f << "model: {type: gpt, " << model_body << "}\ndata: {type: bytes, path: unused.txt}\n";
   }
-  Recipe r = load_and_validate_recipe(file, sets);
-  fs::remove(file);
-  return r;
+  return load_and_validate_recipe(file, sets);
 }
 
 // ResidualMultParam (SP with a chosen residual multiplier): tests/support/residual_mult.h.
