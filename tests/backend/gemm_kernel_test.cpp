@@ -1,8 +1,11 @@
-// The CPU gemm kernel (f32 on oneDNN, f64 on OpenBLAS): every transpose
+// The CPU gemm kernel (f32 on oneDNN, or OpenBLAS where sgemm_route.h says so;
+// f64 on OpenBLAS): every transpose
 // combination of strided views, batched and not, against an f64 reference
 // computed here; beta = 0 must not read C (a NaN-filled output comes out
 // finite); beta = 1 accumulates; the same call twice is bit-identical; and a
 // planted NaN in an operand reaches the result (so these comparisons can fail).
+// CTest runs the suite twice: as is, and as gemm_kernel_openblas with
+// WEFT_SGEMM=openblas (every f32 product on OpenBLAS, the AVX2 route's other side).
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -14,6 +17,7 @@
 #include "weft/core/rng.h"
 #include "weft/core/tensor.h"
 #include "weft/ops/ops.h"
+#include "../../src/backend/cpu/sgemm_route.h"
 
 namespace {
 
@@ -112,5 +116,28 @@ TEST_SUITE("gemm_kernel") {
     const std::vector<double> want = x.to_vector<double>();
     CHECK_FALSE(worst(y, want) <= 1.0);  // row 5 is NaN: the comparison must fail
     CHECK(std::isnan(y.to_vector<double>()[5 * 512 + 3]));
+  }
+
+  TEST_CASE("the f32 route: oneDNN with AVX-512; below it, OpenBLAS for the larger weight gradients only") {
+    using weft::cpu::SgemmLibrary;
+    using weft::cpu::SgemmPolicy;
+    using weft::cpu::sgemm_route;
+    const auto A = SgemmPolicy::automatic;
+    // AVX-512: oneDNN for every shape.
+    CHECK(sgemm_route(A, true, true, false, 1024, 256, 2048) == SgemmLibrary::onednn);
+    // AVX2: xᵀ·g over 2048 rows with a 256×256 or larger output goes to OpenBLAS ...
+    CHECK(sgemm_route(A, false, true, false, 1024, 256, 2048) == SgemmLibrary::openblas);
+    CHECK(sgemm_route(A, false, true, false, 256, 256, 1024) == SgemmLibrary::openblas);
+    CHECK(sgemm_route(A, false, true, false, 128, 512, 2048) == SgemmLibrary::openblas);
+    // ... a smaller output, a short contraction, or another transpose stays on oneDNN.
+    CHECK(sgemm_route(A, false, true, false, 128, 384, 2048) == SgemmLibrary::onednn);
+    CHECK(sgemm_route(A, false, true, false, 1024, 256, 1023) == SgemmLibrary::onednn);
+    CHECK(sgemm_route(A, false, true, false, 64, 32, 64) == SgemmLibrary::onednn);
+    CHECK(sgemm_route(A, false, false, false, 2048, 1024, 256) == SgemmLibrary::onednn);
+    CHECK(sgemm_route(A, false, false, true, 2048, 256, 1024) == SgemmLibrary::onednn);
+    CHECK(sgemm_route(A, false, true, true, 1024, 256, 2048) == SgemmLibrary::onednn);
+    // WEFT_SGEMM=onednn|openblas fixes the library whatever the shape and ISA.
+    CHECK(sgemm_route(SgemmPolicy::openblas, true, false, false, 8, 8, 8) == SgemmLibrary::openblas);
+    CHECK(sgemm_route(SgemmPolicy::onednn, false, true, false, 1024, 256, 2048) == SgemmLibrary::onednn);
   }
 }

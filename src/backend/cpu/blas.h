@@ -1,7 +1,8 @@
 // defines: blas_gemm — one row-major gemm call for f32/f64, shared by the matmul
 // and attention kernels; an empty contraction (K = 0) scales C by beta.
 //
-// f32 runs on oneDNN's dnnl_sgemm, f64 on OpenBLAS's cblas_dgemm. oneDNN picks its
+// f32 runs on oneDNN's dnnl_sgemm (or OpenBLAS where sgemm_route.h says so), f64 on
+// OpenBLAS's cblas_dgemm. oneDNN picks its
 // kernels by the CPU's own features (AVX2, AVX-512, AMX) at run time, where
 // OpenBLAS 0.3.21 (Debian 12) takes an AVX-512 Zen for a Haswell and runs 256-bit
 // kernels; on the 51 GEMMs + 5,376 attention tiles of one recipes/bench/tiny.yaml
@@ -21,6 +22,8 @@
 #include <string>
 #include <type_traits>
 
+#include "sgemm_route.h"
+
 namespace weft::cpu {
 
 template <typename T>
@@ -33,6 +36,11 @@ void blas_gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const
     return;
   }
   if constexpr (std::is_same_v<T, float>) {
+    if (sgemm_library(ta, tb, M, N, K) == SgemmLibrary::openblas) {
+      cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, alpha, a,
+                  lda, b, ldb, beta, c, ldc);
+      return;
+    }
     // beta = 0 never reads C (NaN in C stays out of the result), as cblas.
     const dnnl_status_t st = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K, alpha, a, lda, b, ldb, beta, c, ldc);
     if (st != dnnl_success)
