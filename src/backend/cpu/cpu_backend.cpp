@@ -1,4 +1,5 @@
 #include "cpu_backend.h"
+#include "sgemm_route.h"
 
 #include <omp.h>
 
@@ -93,7 +94,9 @@ void CpuBackend::dropout(const Tensor& x, double p, PhiloxState state, Tensor& o
 }  // namespace cpu
 
 Backend& cpu_backend() {
-  static cpu::CpuBackend backend;
+  // WEFT_SGEMM is read here, outside any parallel region, so that a bad value is
+  // an error at the first op rather than a throw inside an attention tile's loop.
+  static cpu::CpuBackend backend = (cpu::sgemm_library(false, false, 1, 1, 1), cpu::CpuBackend{});
   return backend;
 }
 
