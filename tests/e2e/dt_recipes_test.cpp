@@ -2,26 +2,10 @@
 // from the CLI: collect the dataset its data.path names (few episodes), train
 // with --until, resume to the end, evaluate by rollout, inspect the run. The
 // recipes are used as shipped; only sizes are cut with --set.
-#include <regex>
-
 #include "e2e_util.h"
+#include "weft/train/recipe_schema.h"
 
 using namespace weft::e2e;
-
-namespace {
-
-// "  key: value" under the top-level "data:" of a resolved recipe.
-std::string data_field(const std::string& resolved, const std::string& key) {
-  const size_t data = resolved.find("\ndata:\n");
-  REQUIRE(data != std::string::npos);
-  const std::regex line("\n  " + key + ": ([^\n]+)");
-  std::smatch m;
-  const std::string tail = resolved.substr(data);
-  REQUIRE(std::regex_search(tail, m, line));
-  return m[1];
-}
-
-}  // namespace
 
 TEST_SUITE("e2e_dt_recipes") {
   TEST_CASE("every recipe in recipes/dt/ collects, trains, resumes, evaluates and inspects") {
@@ -33,11 +17,9 @@ TEST_SUITE("e2e_dt_recipes") {
       ++n;
       const std::string recipe = e.path().string(), name = e.path().stem().string();
       INFO(recipe);
-      Result in = run("inspect '" + recipe + "' --json", s.dir);
-      if (in.code != 0) FAIL(in.out);
-      const std::string resolved = nlohmann::json::parse(in.out)["recipe"];
+      const weft::Recipe resolved = weft::load_and_validate_recipe(e.path(), {});
       // data/rl/<env>-<policy>.safetensors: the name says which data to collect.
-      const std::string path = data_field(resolved, "path"), env = data_field(resolved, "env");
+      const std::string path = resolved.get<std::string>("data.path"), env = resolved.get<std::string>("data.env");
       const std::string stem = fs::path(path).stem().string();
       REQUIRE(stem.rfind(env + "-", 0) == 0);
       const std::string policy = stem.substr(env.size() + 1);

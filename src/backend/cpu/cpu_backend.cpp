@@ -11,6 +11,8 @@ namespace weft {
 
 namespace cpu {
 
+CpuBackend::CpuBackend() { load_sgemm_route(); }
+
 Allocator& CpuBackend::allocator() { return host_allocator(); }
 
 void require_contiguous(const Tensor& t, const char* kernel, const char* arg) {
@@ -94,9 +96,7 @@ void CpuBackend::dropout(const Tensor& x, double p, PhiloxState state, Tensor& o
 }  // namespace cpu
 
 Backend& cpu_backend() {
-  // WEFT_SGEMM is read here, outside any parallel region, so that a bad value is
-  // an error at the first op rather than a throw inside an attention tile's loop.
-  static cpu::CpuBackend backend = (cpu::sgemm_library(false, false, 1, 1, 1), cpu::CpuBackend{});
+  static cpu::CpuBackend backend;
   return backend;
 }
 

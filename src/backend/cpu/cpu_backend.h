@@ -36,6 +36,7 @@ decltype(auto) dispatch_all(DType t, const char* op, F&& f) {
 
 class CpuBackend final : public Backend {
  public:
+  CpuBackend();  // reads the f32 GEMM route (sgemm_route.h)
   Device device() const override { return Device::cpu(); }
   Allocator& allocator() override;
 

@@ -46,11 +46,18 @@ RouteConfig read_config() {
   return c;
 }
 
+const RouteConfig& route_config() {
+  static const RouteConfig config = read_config();
+  return config;
+}
+
 }  // namespace
 
+void load_sgemm_route() { (void)route_config(); }
+
 SgemmLibrary sgemm_library(bool ta, bool tb, int64_t M, int64_t N, int64_t K) {
-  static const RouteConfig config = read_config();
-  return sgemm_route(config.policy, config.avx512, ta, tb, M, N, K);
+  const RouteConfig& c = route_config();
+  return sgemm_route(c.policy, c.avx512, ta, tb, M, N, K);
 }
 
 }  // namespace weft::cpu

@@ -22,7 +22,13 @@ enum class SgemmPolicy { automatic, onednn, openblas };
 // The rule itself: `avx512` says whether oneDNN's effective ISA has AVX-512.
 SgemmLibrary sgemm_route(SgemmPolicy policy, bool avx512, bool ta, bool tb, int64_t M, int64_t N, int64_t K);
 
-// The rule for this process: WEFT_SGEMM and oneDNN's effective ISA, read once.
+// Reads WEFT_SGEMM and oneDNN's effective ISA (once; later calls do nothing);
+// throws std::invalid_argument on a bad WEFT_SGEMM. The CPU backend calls it when
+// it is created, outside any parallel region, so a bad value is an error at the
+// first op rather than a throw inside an attention tile's loop.
+void load_sgemm_route();
+
+// The rule for this process, with what load_sgemm_route read.
 SgemmLibrary sgemm_library(bool ta, bool tb, int64_t M, int64_t N, int64_t K);
 
 }  // namespace weft::cpu
