@@ -23,7 +23,8 @@ namespace {
 double ulp_error(double a, double b, double ref) {
   if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b) ? 0.0 : NAN;
   if (a == b) return 0.0;  // also equal infinities
-  const float fb = static_cast<float>(std::max(std::abs(b), ref));
+  const double mag = std::abs(b) > ref ? std::abs(b) : ref;  // b is not NaN here
+  const float fb = static_cast<float>(mag);
   const double ulp = static_cast<double>(std::nextafter(fb, INFINITY)) - static_cast<double>(fb);
   return std::abs(a - b) / ulp;
 }

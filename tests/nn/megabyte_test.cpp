@@ -64,13 +64,7 @@ std::shared_ptr<Megabyte> build(const std::string& body = small(), bool f64 = tr
 
 // max |a − b| over row s of two [T, V] logits; NaN propagates.
 double row_diff(const Tensor& a, const Tensor& b, int64_t s) {
-  auto x = narrow(a, 0, s, 1).to_vector<double>(), y = narrow(b, 0, s, 1).to_vector<double>();
-  double d = 0;
-  for (size_t i = 0; i < x.size(); ++i) {
-    const double e = std::abs(x[i] - y[i]);
-    if (!(e <= d)) d = e;
-  }
-  return d;
+  return weft::test::max_abs_diff(narrow(a, 0, s, 1), narrow(b, 0, s, 1));
 }
 
 // The full logits with byte t of ids changed.
@@ -358,11 +352,7 @@ TEST_SUITE("megabyte") {
     Tensor logits = m->forward(Tensor::from_vector(ids, {2, 7}));
     auto got = logits.to_vector<double>();
     REQUIRE(got.size() == g["logits"].size());
-    double err = 0;
-    for (size_t i = 0; i < got.size(); ++i) {
-      const double e = std::abs(got[i] - g["logits"][i].get<double>());
-      if (!(e <= err)) err = e;
-    }
+    const double err = weft::test::max_abs_diff(got, g["logits"].get<std::vector<double>>());
     INFO("logits: max abs error " << err);
     CHECK(err <= 1e-9);
     Tensor loss = softmax_cross_entropy(logits, Tensor::from_vector(tg, {2, 7}));
@@ -371,12 +361,8 @@ TEST_SUITE("megabyte") {
     for (auto& [name, expect] : g["grads"].items()) {
       auto grad = m->parameter(name).tensor.grad().to_vector<double>();
       REQUIRE(grad.size() == expect.size());
-      double scale = 0, gerr = 0;
-      for (size_t i = 0; i < grad.size(); ++i) {
-        scale = std::max(scale, std::abs(expect[i].get<double>()));
-        const double e = std::abs(grad[i] - expect[i].get<double>());
-        if (!(e <= gerr)) gerr = e;
-      }
+      const std::vector<double> want = expect.get<std::vector<double>>();
+      const double scale = weft::test::max_abs(want), gerr = weft::test::max_abs_diff(grad, want);
       INFO(name << ": max abs error " << gerr << " at gradient scale " << scale);
       CHECK(scale > 0);
       CHECK(gerr <= 1e-8 * std::max(scale, 1e-3));

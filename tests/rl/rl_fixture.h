@@ -90,7 +90,7 @@ inline double max_diff(const std::vector<double>& a, const std::vector<double>& 
   double m = 0;
   for (size_t i = from; i < to; ++i) {
     const double d = std::abs(a[i] - b[i]);
-    if (!(d <= m)) m = d;
+    if (!(d <= m) && !std::isnan(m)) m = d;  // a NaN, once seen, stays
   }
   return m;
 }

@@ -51,8 +51,8 @@ inline double rel_err(const Tensor& a, const Tensor& b) {
   double err = 0, mag = 1;
   for (size_t i = 0; i < x.size(); ++i) {
     const double d = std::abs(x[i] - y[i]);
-    if (!(d <= err)) err = d;
-    if (!(std::abs(y[i]) <= mag)) mag = std::abs(y[i]);
+    if (!(d <= err) && !std::isnan(err)) err = d;  // a NaN, once seen, stays
+    if (!(std::abs(y[i]) <= mag) && !std::isnan(mag)) mag = std::abs(y[i]);
   }
   return err / mag;
 }
