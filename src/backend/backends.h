@@ -1,4 +1,4 @@
-// defines: cpu_backend, cuda_backend, cuda_probe — the backend singletons that
+// defines: cpu_backend, emu_backend, cuda_backend, cuda_probe — the backend singletons that
 // backend_for (dispatch.cpp) hands out. Internal to src/backend.
 #pragma once
 
@@ -9,6 +9,7 @@
 namespace weft {
 
 Backend& cpu_backend();
+Backend& emu_backend();  // backend/emu.h
 
 #ifdef WEFT_WITH_CUDA
 // The backend of CUDA device `index` (created on first use); DeviceError when

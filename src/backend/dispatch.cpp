@@ -8,6 +8,7 @@ namespace weft {
 
 Backend& backend_for(Device device) {
   if (device.is_cpu()) return cpu_backend();
+  if (device.is_emu()) return emu_backend();
 #ifdef WEFT_WITH_CUDA
   return cuda_backend(device.index);
 #else

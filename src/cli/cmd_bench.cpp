@@ -1,7 +1,9 @@
 // weft bench RECIPE.yaml [--steps N] [--warmup N] [--set k=v]... [--json]
 // Times full training steps (forward, backward, clipping, optimizer) of a recipe's
-// model on its data after warm-up, and relates them to the sgemm peak measured
-// now, on the same thread count (MFU = achieved model FLOP/s / sgemm FLOP/s).
+// model on its data after warm-up, and relates them to the GEMM peak measured now on
+// the model's device in the recipe's train.precision (cpu: 2048³ f32 products on the
+// same thread count; cuda: 8192³), MFU = achieved model FLOP/s / that peak. Peak
+// memory: the process's RSS and the model device's allocator peak.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -24,18 +26,25 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Best of a few 2048³ products through weft's own matmul (oneDNN underneath).
-double sgemm_peak_gflops() {
+// Best of a few n³ products through weft's own matmul on `device`, in the current
+// matmul precision (oneDNN on the cpu, cuBLAS on cuda). Reading one element back
+// waits for a device's queue, so each timing covers the work it launched.
+double gemm_peak_gflops(Device device) {
   NoGradGuard ng;
   Generator g(1);
-  const int64_t n = 2048;
-  Tensor a = Tensor::normal({n, n}, 0, 1, DType::f32, &g), b = Tensor::normal({n, n}, 0, 1, DType::f32, &g);
-  (void)matmul(a, b);
+  const int64_t n = device.is_cuda() ? 8192 : 2048;
+  const int reps = device.is_cuda() ? 10 : 1;
+  Tensor a = Tensor::normal({n, n}, 0, 1, DType::f32, &g, device);
+  Tensor b = Tensor::normal({n, n}, 0, 1, DType::f32, &g, device);
+  const auto wait = [](const Tensor& c) { (void)Tensor::make_view(c, {1}, {1}, 0).item(); };
+  wait(matmul(a, b));
   double best = 1e30;
   for (int i = 0; i < 5; ++i) {
     auto t0 = Clock::now();
-    (void)matmul(a, b);
-    best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count());
+    Tensor c;
+    for (int r = 0; r < reps; ++r) c = matmul(a, b);
+    wait(c);
+    best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count() / reps);
   }
   return 2.0 * double(n) * double(n) * double(n) / best / 1e9;
 }
@@ -86,7 +95,9 @@ Runner add_bench(CLI::App& app) {
     const double med = percentile(times, 0.5);
     const double flops = model.flops_per_unit();
     const double achieved = tokens_per_step / med * flops / 1e9;
-    const double peak = sgemm_peak_gflops();
+    const Device device = model.device();
+    const double peak = gemm_peak_gflops(device);
+    const double peak_alloc_mb = double(backend_for(device).allocator().stats().peak_bytes_in_use) / double(1 << 20);
     struct rusage ru {};
     getrusage(RUSAGE_SELF, &ru);
     std::vector<double> rss;
@@ -102,9 +113,12 @@ Runner add_bench(CLI::App& app) {
                                       {"max", *std::max_element(times.begin(), times.end())}}},
                           {"flops_per_token", flops},
                           {"achieved_gflops", achieved},
+                          {"device", device.str()},
+                          {"precision", matmul_precision_name(matmul_precision())},
                           {"sgemm_peak_gflops", peak},
                           {"mfu", achieved / peak},
                           {"peak_rss_mb", *std::max_element(rss.begin(), rss.end())},
+                          {"peak_device_mb", peak_alloc_mb},
                           {"world_size", world().size()},
                           {"peak_rss_mb_per_rank", rss},
                           {"allreduce_exposed_ms", percentile(exposed, 0.5) * 1e3},
@@ -119,10 +133,12 @@ Runner add_bench(CLI::App& app) {
               << std::setprecision(2) << "  step time ms min/median/max  " << out["step_s"]["min"].get<double>() * 1e3
               << " / " << med * 1e3 << " / " << out["step_s"]["max"].get<double>() * 1e3 << "\n"
               << std::setprecision(1) << "  model FLOPs/token  " << flops / 1e6 << " M\n"
-              << "  achieved  " << achieved << " GFLOP/s, sgemm peak " << peak << " GFLOP/s, MFU "
+              << "  achieved  " << achieved << " GFLOP/s, GEMM peak (" << device.str() << ", "
+              << matmul_precision_name(matmul_precision()) << ") " << peak << " GFLOP/s, MFU "
               << std::setprecision(3) << achieved / peak << "\n"
               << std::setprecision(1) << "  peak RSS  " << out["peak_rss_mb"].get<double>() << " MB"
-              << (world().size() > 1 ? " (the largest of " + std::to_string(world().size()) + " ranks)" : "") << "\n";
+              << (world().size() > 1 ? " (the largest of " + std::to_string(world().size()) + " ranks)" : "")
+              << ", " << device.str() << " allocator peak " << peak_alloc_mb << " MB\n";
     if (world().size() > 1)
       std::cout << std::setprecision(2) << "  " << world().size() << " ranks: all-reduce wait after backward (median) "
                 << out["allreduce_exposed_ms"].get<double>() << " ms/step, "

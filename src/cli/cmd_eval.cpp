@@ -60,7 +60,7 @@ void write_pruned_run(const Session& s, const Recipe& recipe, const std::filesys
 Runner add_eval(CLI::App& app) {
   auto* cmd = app.add_subcommand("eval", "Evaluate a checkpoint over a whole data split; writes eval.json");
   struct Opts {
-    std::string path, split = "val", from, write_pruned;
+    std::string path, split = "val", from, write_pruned, device;
     std::vector<std::string> sets;
     bool json = false;
   };
@@ -69,6 +69,7 @@ Runner add_eval(CLI::App& app) {
   cmd->add_option("--split", o->split, "val | test")->check(CLI::IsMember({"val", "test"}));
   cmd->add_option("--from", o->from, "checkpoint folder name inside the run (default: LATEST)");
   cmd->add_flag("--json", o->json, "print the result as one JSON object");
+  cmd->add_option("--device", o->device, "cpu | cuda | emu: evaluate on this device instead of the recipe's");
   cmd->add_option("--set", o->sets,
                   "override a recipe key, e.g. eval.prune.rate=0.5 (LayerDrop every-other pruning) or "
                   "eval.layers_to_keep=[0,2,5]");
@@ -79,7 +80,9 @@ Runner add_eval(CLI::App& app) {
     namespace fs = std::filesystem;
     const fs::path step_dir = resolve_checkpoint(o->path, o->from);
     const fs::path run_dir = run_dir_of(step_dir);
-    Recipe recipe = load_and_validate_recipe(run_dir / "recipe.yaml", o->sets);
+    std::vector<std::string> sets = o->sets;
+    if (!o->device.empty()) sets.push_back("device=" + o->device);
+    Recipe recipe = load_and_validate_recipe(run_dir / "recipe.yaml", sets);
     Session s = session_from_checkpoint(step_dir, recipe);
     std::vector<int64_t> keep = recipe.view().get_or<std::vector<int64_t>>("eval.layers_to_keep", {});
     if (!keep.empty())

@@ -48,7 +48,7 @@ int64_t sample_token(const std::vector<float>& logits, double temperature, int64
 Runner add_generate(CLI::App& app) {
   auto* cmd = app.add_subcommand("generate", "Sample text from a checkpoint");
   struct Opts {
-    std::string path, prompt, from;
+    std::string path, prompt, from, device;
     int64_t tokens = 200, top_k = 0;
     double temperature = 0.8;
     uint64_t seed = 1;
@@ -64,6 +64,7 @@ Runner add_generate(CLI::App& app) {
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 30));
   cmd->add_option("--seed", o->seed, "sampling seed");
   cmd->add_option("--from", o->from, "checkpoint folder name inside the run (default: LATEST)");
+  cmd->add_option("--device", o->device, "cpu | cuda | emu: generate on this device instead of the recipe's");
   cmd->add_flag("--no-kv-cache", o->no_kv_cache,
                 "recompute the whole window for every token instead of decoding incrementally. gpt caches keys "
                 "and values per layer; when the context is full the cache restarts from the last seq_len/2 "
@@ -73,7 +74,9 @@ Runner add_generate(CLI::App& app) {
   return [cmd, o]() -> int {
     if (!*cmd) return -1;
     const auto step_dir = resolve_checkpoint(o->path, o->from);
-    Recipe recipe = load_and_validate_recipe(run_dir_of(step_dir) / "recipe.yaml", {});
+    std::vector<std::string> sets;
+    if (!o->device.empty()) sets.push_back("device=" + o->device);
+    Recipe recipe = load_and_validate_recipe(run_dir_of(step_dir) / "recipe.yaml", sets);
     Session session = session_from_checkpoint(step_dir, recipe);
     auto* lm = dynamic_cast<LanguageModel*>(session.model.get());
     if (lm == nullptr)

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "weft/backend/dispatch.h"
 #include "weft/data/dataset.h"
 #include "weft/data/evaluator.h"
 #include "weft/nn/attention_registry.h"
@@ -49,6 +50,19 @@ Runner add_layers(CLI::App& app) {
     list("environments (weft dataset collect ENV; data.env)", EnvironmentRegistry::instance());
     list("optimizer types (optim.type)", OptimizerRegistry::instance());
     list("parameterization types (param.type)", ParameterizationRegistry::instance());
+    std::string why;
+    const int gpus = cuda_device_count(why);
+    std::cout << "\ndevices (device; --device on train, resume, eval, generate):\n\n"
+              << "  cpu: oneDNN/OpenBLAS GEMMs, OpenMP kernels\n"
+              << "  cuda: the CUDA backend on GPU 0 ("
+              << (gpus > 0 ? std::to_string(gpus) + " visible here" : "not usable here: " + why) << ")\n"
+              << "  emu: a test device: the cpu kernels behind a device boundary (no host access, counted "
+                 "transfers); bit-identical to cpu\n"
+              << "\nmatmul precisions (train.precision):\n\n"
+              << "  f32: exact f32 inputs (the default)\n"
+              << "  tf32: inputs rounded to 10 mantissa bits, f32 accumulation (tensor cores on cuda)\n"
+              << "  bf16: inputs rounded to 7 mantissa bits, f32 accumulation (tensor cores on cuda; exact "
+                 "emulation on cpu)\n";
     return 0;
   };
 }

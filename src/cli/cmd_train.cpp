@@ -1,4 +1,4 @@
-// weft train RECIPE.yaml [--run-dir DIR] [--set key.path=value]... [--device cpu|cuda] [--until STEP]
+// weft train RECIPE.yaml [--run-dir DIR] [--set key.path=value]... [--device cpu|cuda|emu] [--until STEP]
 //            [--activations FILE.jsonl]
 #include <filesystem>
 #include <iostream>
@@ -23,7 +23,7 @@ Runner add_train(CLI::App& app) {
   cmd->add_option("recipe", o->recipe, "recipe file (YAML)")->required();
   cmd->add_option("--run-dir", o->run_dir, "run folder (default: runs/<recipe name>)");
   cmd->add_option("--set", o->sets, "override a recipe key: --set optim.lr=1e-3 (repeatable; YAML values)");
-  cmd->add_option("--device", o->device, "cpu | cuda (overrides the recipe's device)");
+  cmd->add_option("--device", o->device, "cpu | cuda | emu (overrides the recipe's device)");
   cmd->add_option("--until", o->until, "stop after this step with a checkpoint (the schedule keeps the full length)");
   cmd->add_option("--activations", o->activations,
                   "write mean |activation| of the embedding, each block and the logits per step to this JSONL file "

@@ -7,6 +7,7 @@ namespace weft {
 Device Device::parse(const std::string& s) {
   if (s == "cpu") return cpu();
   if (s == "cuda") return cuda(0);
+  if (s == "emu") return emu();
   if (s.rfind("cuda:", 0) == 0) {
     try {
       size_t pos = 0;
@@ -15,7 +16,7 @@ Device Device::parse(const std::string& s) {
     } catch (const std::exception&) {
     }
   }
-  throw ValueError("unknown device '" + s + "' (expected cpu, cuda or cuda:N)");
+  throw ValueError("unknown device '" + s + "' (expected cpu, cuda, cuda:N or emu)");
 }
 
 }  // namespace weft

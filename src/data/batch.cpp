@@ -12,6 +12,13 @@ const Tensor& Batch::at(const std::string& name) const {
   throw ValueError("batch has no tensor '" + name + "' (it holds: " + (have.empty() ? "nothing" : have) + ")");
 }
 
+Batch Batch::to(Device device) const {
+  Batch b;
+  b.units = units;
+  for (const auto& [name, t] : tensors) b.tensors[name] = t.to(device);
+  return b;
+}
+
 Batch text_batch(Tensor ids, Tensor targets) {
   Batch b;
   b.units = targets.numel();

@@ -108,7 +108,7 @@ class TextLMEvaluator : public Evaluator {
     double total = 0;
     int64_t count = 0;
     for (int64_t i = 0; i < n; ++i) {
-      Batch b = source->at(i);
+      Batch b = source->at(i).to(model.device());
       Tensor loss = strided_ ? softmax_cross_entropy(lm->strided_forward(b.at("ids")), b.at("targets"))
                              : model.loss(b);
       total += loss.item() * static_cast<double>(b.units);

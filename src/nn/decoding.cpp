@@ -35,7 +35,7 @@ Tensor RecomputingDecoder::logits_after_last() {
   NoGradGuard no_grad;
   const int64_t n = std::min<int64_t>(model_.context_length(), static_cast<int64_t>(ids_.size()));
   std::vector<int64_t> window(ids_.end() - n, ids_.end());
-  return last_position_logits(model_.forward(Tensor::from_vector(window, {1, n})));
+  return last_position_logits(model_.forward(Tensor::from_vector(window, {1, n}, model_.device())));
 }
 
 Tensor SlidingWindowDecoder::prefill(const std::vector<int64_t>& ids) {

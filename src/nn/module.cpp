@@ -18,6 +18,33 @@ Parameter& Module::register_parameter(const std::string& name, Tensor t, ParamRo
   return *params_.back().second;
 }
 
+namespace {
+
+// Rebinds t's storage to a copy on `device`; every handle sharing t's TensorImpl follows.
+void move_impl(const Tensor& t, Device device) {
+  if (!t.defined() || t.device() == device) return;
+  Tensor moved = t.to(device);  // contiguous
+  TensorImpl& i = t.impl();
+  i.storage = moved.storage();
+  i.strides = moved.strides();
+  i.offset = 0;
+  i.device = device;
+}
+
+}  // namespace
+
+void Module::to(Device device) {
+  for (auto& [name, p] : named_parameters()) {
+    move_impl(p->tensor, device);
+    move_impl(p->tensor.grad(), device);
+  }
+}
+
+Device Module::device() const {
+  auto ps = named_parameters();
+  return ps.empty() ? Device::cpu() : ps.front().second->tensor.device();
+}
+
 void Module::add_child(const std::string& name, std::shared_ptr<Module> m) {
   WEFT_CHECK(m != nullptr && !name.empty() && name.find('.') == std::string::npos, ValueError,
              "register_module: bad module or name '", name, "'");

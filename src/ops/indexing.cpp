@@ -10,15 +10,13 @@ namespace weft {
 
 namespace {
 
-// Contiguous i64 indices, every value checked against [0, n).
+// Contiguous i64 indices, every value checked against [0, n) where they live
+// (Backend::check_indices: at once on the cpu; on a device without a host round trip,
+// reported at the next read to the host).
 Tensor checked_indices(const char* op, const Tensor& idx, int64_t n, const char* what) {
   opcheck::index(op, idx, "idx");
   Tensor c = idx.is_contiguous() ? idx : idx.clone();
-  Tensor host = c.to(Device::cpu());
-  const int64_t* p = host.data<int64_t>();
-  for (int64_t i = 0; i < host.numel(); ++i)
-    WEFT_CHECK(p[i] >= 0 && p[i] < n, IndexError, op, ": index ", p[i], " at position ", i, " is out of range for ",
-               what, " of size ", n, " (valid: 0..", n - 1, ")");
+  backend_for(c.device()).check_indices(c, IndexBounds{op, what, n, false, 0});
   return c;
 }
 

@@ -7,10 +7,13 @@
 #include "weft/ops/shape_ops.h"
 
 #include <algorithm>
+#include <atomic>
 
 namespace weft {
 
 namespace {
+
+std::atomic<MatmulPrecision> g_precision{MatmulPrecision::f32};
 
 Tensor batched_view(const Tensor& x, const Shape& batch) {
   Shape s = batch;
@@ -25,18 +28,36 @@ Tensor batched_view(const Tensor& x, const Shape& batch) {
 }
 
 // The gemm itself, without history.
-Tensor matmul_raw(const Tensor& a, const Tensor& b) {
+Tensor matmul_raw(const Tensor& a, const Tensor& b, MatmulPrecision prec) {
   Shape ba(a.shape().begin(), a.shape().end() - 2), bb(b.shape().begin(), b.shape().end() - 2);
   Shape batch = broadcast_shapes(ba, bb, "matmul");
   Shape os = batch;
   os.push_back(a.shape()[a.dim() - 2]);
   os.push_back(b.shape()[b.dim() - 1]);
   Tensor out = Tensor::empty(os, a.dtype(), a.device());
-  backend_for(a.device()).gemm(batched_view(a, batch), batched_view(b, batch), out, 1.0, 0.0);
+  backend_for(a.device()).gemm(batched_view(a, batch), batched_view(b, batch), out, 1.0, 0.0, prec);
   return out;
 }
 
 }  // namespace
+
+void set_matmul_precision(MatmulPrecision p) { g_precision.store(p); }
+MatmulPrecision matmul_precision() { return g_precision.load(); }
+
+const char* matmul_precision_name(MatmulPrecision p) {
+  switch (p) {
+    case MatmulPrecision::f32: return "f32";
+    case MatmulPrecision::tf32: return "tf32";
+    case MatmulPrecision::bf16: return "bf16";
+  }
+  return "?";
+}
+
+MatmulPrecision parse_matmul_precision(const std::string& s) {
+  for (MatmulPrecision p : {MatmulPrecision::f32, MatmulPrecision::tf32, MatmulPrecision::bf16})
+    if (s == matmul_precision_name(p)) return p;
+  throw ValueError("matmul precision '" + s + "': expected f32, tf32 or bf16");
+}
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
   constexpr OpKind kind = OpKind::matmul;
@@ -59,13 +80,14 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     out_shape.back() = b.shape()[1];
     return reshape(matmul(reshape(a, {-1, K}), b), out_shape);
   }
-  Tensor out = matmul_raw(a, b);
+  const MatmulPrecision prec = matmul_precision();
+  Tensor out = matmul_raw(a, b, prec);
   if (!should_record({a, b})) return out;
   bool na = needs_grad(a), nb = needs_grad(b);
   Tensor as = a.detach(), bs = b.detach();
-  return record(kind, out, {a, b}, [as, bs, na, nb](const Tensor& g) -> std::vector<Tensor> {
-    Tensor ga = na ? sum_to(matmul_raw(g, transpose(bs, -1, -2)), as.shape()) : Tensor();
-    Tensor gb = nb ? sum_to(matmul_raw(transpose(as, -1, -2), g), bs.shape()) : Tensor();
+  return record(kind, out, {a, b}, [as, bs, na, nb, prec](const Tensor& g) -> std::vector<Tensor> {
+    Tensor ga = na ? sum_to(matmul_raw(g, transpose(bs, -1, -2), prec), as.shape()) : Tensor();
+    Tensor gb = nb ? sum_to(matmul_raw(transpose(as, -1, -2), g, prec), bs.shape()) : Tensor();
     return {ga, gb};
   });
 }
@@ -96,16 +118,17 @@ Tensor linear(const Tensor& x, const Tensor& w, const Tensor& b) {
   Backend& be = backend_for(x.device());
   // Every row starts as the bias; the gemm adds x @ w onto it.
   be.copy(expand(b.detach(), {rows, N}), out);
-  be.gemm(x2, w, out, 1.0, 1.0);
+  const MatmulPrecision prec = matmul_precision();
+  be.gemm(x2, w, out, 1.0, 1.0, prec);
   out = reshape(out, out_shape);
   if (!should_record({x, w, b})) return out;
   const bool nx = needs_grad(x), nw = needs_grad(w), nb = needs_grad(b);
   Tensor xs = x2.detach(), ws = w.detach();
   Shape xshape = x.shape();
-  return record(kind, out, {x, w, b}, [xs, ws, xshape, nx, nw, nb, rows, N](const Tensor& g) -> std::vector<Tensor> {
+  return record(kind, out, {x, w, b}, [xs, ws, xshape, nx, nw, nb, rows, N, prec](const Tensor& g) -> std::vector<Tensor> {
     Tensor g2 = reshape(g, {rows, N});
-    Tensor gx = nx ? reshape(matmul_raw(g2, transpose(ws, 0, 1)), xshape) : Tensor();
-    Tensor gw = nw ? matmul_raw(transpose(xs, 0, 1), g2) : Tensor();
+    Tensor gx = nx ? reshape(matmul_raw(g2, transpose(ws, 0, 1), prec), xshape) : Tensor();
+    Tensor gw = nw ? matmul_raw(transpose(xs, 0, 1), g2, prec) : Tensor();
     Tensor gb = nb ? sum_to(g2, {N}) : Tensor();
     return {gx, gw, gb};
   });

@@ -33,6 +33,24 @@ Tensor softmax_impl(OpKind kind, const Tensor& x, int64_t dim, bool log) {
   });
 }
 
+// 1 / (the number of targets that are not ignore_index), 0 when there are none: an
+// f64 scalar on the targets' device. The cpu counts on the host; a device counts
+// with ops (no host read), dividing the same f64 numbers.
+Tensor mean_scale(const Tensor& t, int64_t ignore) {
+  const Device d = t.device();
+  if (d.is_cpu()) {
+    const int64_t* p = t.data<int64_t>();
+    int64_t counted = 0;
+    for (int64_t i = 0; i < t.numel(); ++i) counted += p[i] != ignore;
+    return Tensor::scalar(counted ? 1.0 / static_cast<double>(counted) : 0.0, DType::f64);
+  }
+  const Tensor f = t.to(DType::f64);
+  const Tensor counted = sub(Tensor::scalar(static_cast<double>(t.numel()), DType::f64, d),
+                             sum(eq(f, Tensor::scalar(static_cast<double>(ignore), DType::f64, d))));
+  const Tensor zero = Tensor::scalar(0.0, DType::f64, d), one = Tensor::scalar(1.0, DType::f64, d);
+  return where(gt(counted, zero), div(one, where(gt(counted, zero), counted, one)), zero);
+}
+
 }  // namespace
 
 Tensor softmax(const Tensor& x, int64_t dim) { return softmax_impl(OpKind::softmax, x, dim, false); }
@@ -54,30 +72,23 @@ Tensor softmax_cross_entropy(const Tensor& logits, const Tensor& targets, const 
   const int64_t N = V ? logits.numel() / V : 0;
   Tensor x2 = logits.is_contiguous() ? logits : logits.clone();
   x2 = Tensor::make_view(x2, {N, V}, {V, 1}, x2.offset());
-  Tensor t = targets.to(Device::cpu());
-  t = t.is_contiguous() ? t : t.clone();
-  // Bounds check on the host: name the first bad target and where it is.
-  const int64_t* tp = t.data<int64_t>();
-  int64_t counted = 0;
-  for (int64_t i = 0; i < N; ++i) {
-    if (tp[i] == opts.ignore_index) continue;
-    WEFT_CHECK(tp[i] >= 0 && tp[i] < V, IndexError, op, ": target ", tp[i], " at position ", i,
-               " is outside the ", V, " classes [0, ", V - 1, "] (ignore_index is ", opts.ignore_index, ")");
-    ++counted;
-  }
   Tensor t1 = reshape(targets.is_contiguous() ? targets.detach() : targets.clone(), {N});
+  Backend& be = backend_for(logits.device());
+  be.check_indices(t1, IndexBounds{op, "classes", V, true, opts.ignore_index});
   Tensor loss = Tensor::empty({N}, logits.dtype(), logits.device());
   Tensor lse = Tensor::empty({N}, logits.dtype(), logits.device());
-  backend_for(logits.device()).cross_entropy(x2, t1, opts.ignore_index, opts.label_smoothing, loss, lse);
+  be.cross_entropy(x2, t1, opts.ignore_index, opts.label_smoothing, loss, lse);
 
-  // Reduce without history; the fused backward covers the whole chain.
-  double scale = 1.0;
+  // Reduce without history; the fused backward covers the whole chain. The mean's
+  // 1/count is computed where the targets are (no host read on a device): the same
+  // f64 quotient either way, rounded to the loss's dtype once.
+  Tensor scale = Tensor::scalar(1.0, logits.dtype(), logits.device());
   Tensor out;
   switch (opts.reduction) {
     case Reduction::none: out = reshape(loss.detach(), expect); break;
     case Reduction::sum: out = sum(loss.detach()); break;
     case Reduction::mean:
-      scale = counted ? 1.0 / static_cast<double>(counted) : 0.0;
+      scale = mean_scale(t1, opts.ignore_index).to(logits.dtype());
       out = mul(sum(loss.detach()), scale);
       break;
   }

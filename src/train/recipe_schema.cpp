@@ -40,6 +40,9 @@ Schema train_schema() {
       .help("a non-finite loss or gradient norm: stop the run, or skip_step (drop that step's update, log it, go on; "
             "10 in a row still stop)");
   s.add_int("threads", 0).range(0, 1024).help("CPU threads (0 = OMP_NUM_THREADS or all cores)");
+  s.add_choice("precision", {"f32", "tf32", "bf16"}, "f32")
+      .help("inputs of the f32 matmuls: f32 (exact), tf32 or bf16 (rounded to nearest, f32 accumulation; tensor "
+            "cores on cuda, exact emulation on cpu); weights, optimizer state, norms, softmax and the loss stay f32");
   s.add_bool("shard_optimizer", false)
       .help("under mpirun: each rank keeps the optimizer state of its share of the parameters only (ZeRO-1; same "
             "numbers as unsharded)");
@@ -76,7 +79,9 @@ Schema eval_schema() {
 Schema recipe_schema() {
   Schema root;
   root.add_int("seed", 1).range(0, int64_t(1) << 62).help("seed of initialisation, data order and dropout");
-  root.add_choice("device", {"cpu", "cuda"}, "cpu").help("where to train");
+  root.add_choice("device", {"cpu", "cuda", "emu"}, "cpu")
+      .help("where the model runs: cpu, cuda (GPU 0), or emu (a test device: the cpu kernels behind a device "
+            "boundary, for checking device code without a GPU)");
   root.add_polymorphic("model", ModelRegistry::instance().catalog(), ModelRegistry::kDefaultType).help("the network");
   root.add_polymorphic("param", ParameterizationRegistry::instance().catalog(), ParameterizationRegistry::kDefaultType)
       .help("parameterization: init and multipliers");

@@ -14,6 +14,7 @@
 #include "weft/checkpoint/checkpoint.h"
 #include "weft/core/allocator.h"
 #include "weft/core/available_memory.h"
+#include "weft/ops/matmul.h"
 #include "weft/optim/registry.h"
 #include "weft/train/state_schema.h"
 
@@ -43,18 +44,28 @@ std::string gib(double bytes) {
   return buf;
 }
 
-// device: cuda is a usage error (exit 2) until the trainer can move models to a GPU.
-void check_device(const Recipe& r) {
-  const std::string device = r.get<std::string>("device");
-  if (device == "cpu") return;
+// The recipe's device, checked before anything is built: cuda needs this build's
+// CUDA backend and a visible GPU (a usage error, exit 2, saying which is missing).
+Device check_device(const Recipe& r) {
+  const Device d = Device::parse(r.get<std::string>("device"));
+  if (!d.is_cuda()) return d;
   std::string why;
   const int n = cuda_device_count(why);
-  const std::string state =
-      n > 0 ? "this build has the CUDA backend and sees " + std::to_string(n) + " GPU(s)"
-            : why.empty() ? std::string("no GPU is visible") : "no GPU is visible: " + why;
-  throw ConfigError("device '" + device + "': " + state +
-                    ", but the trainer cannot yet move models to the GPU (ops run on cuda tensors, training does "
-                    "not); use device: cpu");
+  if (d.index < n) return d;
+  throw ConfigError("device '" + r.get<std::string>("device") + "': " +
+                    (n > 0 ? "this machine has " + std::to_string(n) + " GPU(s)"
+                           : why.empty() ? std::string("no GPU is visible") : "no GPU is visible: " + why) +
+                    " (use device: cpu, or --device cpu)");
+}
+
+// train.precision: the input precision of every f32 matmul from now on (ops/matmul.h).
+void apply_precision(const Recipe& r) { set_matmul_precision(parse_matmul_precision(r.get<std::string>("train.precision"))); }
+
+// Models are built on the cpu, so that the same seed gives the same initial weights on
+// every device, and then moved.
+void place(Session& s, Device d) {
+  s.device = d;
+  s.model->to(d);
 }
 
 }  // namespace
@@ -89,11 +100,13 @@ std::shared_ptr<Model> build_model_within_memory(const ResolvedView& recipe, con
 
 Session build_session(Recipe recipe, bool for_training) {
   apply_threads(recipe);
-  check_device(recipe);
+  const Device device = check_device(recipe);
+  apply_precision(recipe);
   Session s;
   s.data = build_dataset(recipe.view().at("data"));
   s.data_description = s.data->description();
   s.model = build_model_within_memory(recipe.view(), s.data_description, for_training ? 4 : 1);
+  place(s, device);
   s.data->check_usable(recipe.get<int64_t>("train.batch"), s.model->context_length());
   s.schedule = build_schedule(recipe);
   s.base_lr = recipe.get<double>("optim.lr");
@@ -116,12 +129,12 @@ void load_model_weights(Model& model, const std::vector<std::pair<std::string, T
     WEFT_CHECK(t.shape() == p->tensor.shape() && t.dtype() == p->tensor.dtype(), CheckpointError,
                "model.safetensors: tensor '", name, "' is ", t.describe(), " but the model expects ",
                p->tensor.describe());
-    p->tensor.copy_(t);
-  }
-  for (auto& [name, p] : params)
-    WEFT_CHECK(all_finite(p->tensor), CheckpointError, "model.safetensors: tensor '", name,
+    // Checked on the host copy as read, before it moves to the model's device.
+    WEFT_CHECK(all_finite(t), CheckpointError, "model.safetensors: tensor '", name,
                "' holds NaN or infinite values (the run diverged before this checkpoint, or the file was edited); "
                "use an earlier checkpoint (--from step_N)");
+  }
+  for (auto& [name, p] : params) p->tensor.copy_(*by_name[name]);
 }
 
 bool all_finite(const Tensor& t) {
@@ -142,6 +155,8 @@ std::filesystem::path run_dir_of(const std::filesystem::path& step_dir) {
 
 Session session_from_checkpoint(const std::filesystem::path& step_dir, const Recipe& recipe) {
   apply_threads(recipe);
+  const Device device = check_device(recipe);
+  apply_precision(recipe);
   CheckpointContents c = load_checkpoint(step_dir);
   const std::string state_file = (step_dir / "state.json").string();
   validate_state(c.state, state_file, StateUse::evaluate);
@@ -149,6 +164,7 @@ Session session_from_checkpoint(const std::filesystem::path& step_dir, const Rec
   Session s;
   s.data_description = data_description_of(c.state, state_file);
   s.model = build_model_within_memory(recipe.view(), s.data_description, 1);
+  place(s, device);
   load_model_weights(*s.model, c.model);
   s.recipe = recipe;
   return s;

@@ -76,6 +76,10 @@ Trainer::Trainer(Session s, fs::path run_dir)
   skip_nonfinite_ = r.get<std::string>("train.on_nonfinite") == "skip_step";
   recipe_hash_ = recipe_hash(r);
   Communicator& w = world();
+  // The gradient reducer and parameter shards exchange host memory (MPI).
+  WEFT_CHECK(w.size() == 1 || s_.device.is_cpu(), ConfigError, "device '", s_.device.str(), "' under mpirun (",
+             w.size(), " ranks): data-parallel training exchanges gradients through host memory, and the NCCL "
+             "communicator for device tensors is not wired to the trainer yet; use device: cpu under mpirun");
   const double bucket_mb = r.get<double>("train.bucket_mb");
   reducer_ = std::make_unique<GradReducer>(w, params_, static_cast<size_t>(bucket_mb * double(1 << 20)),
                                            r.get<bool>("train.overlap"));
@@ -106,7 +110,8 @@ Trainer Trainer::detached(Session s) {
   return t;
 }
 
-Trainer Trainer::resume(const fs::path& run_dir, const std::string& from, std::optional<int64_t> total_steps) {
+Trainer Trainer::resume(const fs::path& run_dir, const std::string& from, std::optional<int64_t> total_steps,
+                        const std::string& device) {
   const fs::path recipe_file = run_dir / "recipe.yaml";
   WEFT_CHECK(fs::exists(recipe_file), CheckpointError, "not a run folder: ", recipe_file.string(), " is missing");
   const fs::path step_dir = resolve_checkpoint(run_dir, from);
@@ -124,6 +129,7 @@ Trainer Trainer::resume(const fs::path& run_dir, const std::string& from, std::o
              " that ", state_file, " was saved at");
   std::vector<std::string> sets;
   if (steps) sets.push_back("train.steps=" + std::to_string(*steps));
+  if (!device.empty()) sets.push_back("device=" + device);
   Recipe recipe = load_and_validate_recipe(recipe_file, sets);
   Session s = build_session(std::move(recipe), true);
   if (data_description_of(st, state_file) != s.data_description)
@@ -222,7 +228,9 @@ StepResult Trainer::step_once(ActivationProbe* probe) {
   const int64_t ranks = w.size(), me = w.rank(), total = ranks * accum_;
   Generator& gen = s_.model->dropout_generator();
   const PhiloxState rng0 = gen.state();
-  std::vector<double> losses(static_cast<size_t>(accum_));
+  // The micro-batch losses stay on the model's device until the step's end: one
+  // device→host read per step (with the gradient norm's), not one per micro-batch.
+  std::vector<Tensor> loss_tensors(static_cast<size_t>(accum_));
   reducer_->begin_step(accum_);
   // Every rank draws all `total` micro-batches and runs its own, so the data
   // order and the sampler's state depend only on the global batch.
@@ -235,7 +243,7 @@ StepResult Trainer::step_once(ActivationProbe* probe) {
     if (m == 0 && probe) s_.model->set_activation_probe(probe);
     Tensor loss = s_.model->loss(b);
     s_.model->set_activation_probe(nullptr);
-    losses[size_t(m)] = loss.item();
+    loss_tensors[size_t(m)] = loss.detach();
     {
       auto hooks = reducer_->hooks(m);
       (total > 1 ? mul(loss, 1.0 / static_cast<double>(total)) : loss).backward();
@@ -247,6 +255,7 @@ StepResult Trainer::step_once(ActivationProbe* probe) {
   }
   if (total > 1) gen.set_state({rng0.seed, rng0.offset + static_cast<uint64_t>(total) * kMicroBatchRngStride});
   reducer_->finish();
+  const std::vector<double> losses = stack(loss_tensors, 0).to_vector<double>();
   // Every micro-batch's loss (and any rank's stop request) reaches every rank;
   // the mean is summed in micro-batch order, as one process sums it.
   double loss_sum = 0;

@@ -13,14 +13,17 @@ namespace {
 
 // C = alpha·A·B + beta·C0 on both backends; a and b are views of a_base / b_base.
 void check_gemm(const Tensor& a_base, const Tensor& a, const Tensor& b_base, const Tensor& b, const Shape& out_shape,
-                double alpha, double beta, const char* what) {
+                double alpha, double beta, const char* what, MatmulPrecision prec = MatmulPrecision::f32) {
   const DType dt = a.dtype();
-  const double tol = dt == DType::f32 ? 1e-5 : 1e-13;
+  // tf32/bf16: the CPU rounds the inputs to nearest even, then runs the f32 GEMM;
+  // cuBLAS's FAST_TF32/FAST_16BF convert on the fly and do not document their rounding,
+  // so a looser bound than the f32 accumulation-order difference.
+  const double tol = dt == DType::f64 ? 1e-13 : prec == MatmulPrecision::f32 ? 1e-5 : 1e-4;
   Tensor c0 = randn(out_shape, 7, dt);
   Tensor cc = c0.clone(), cg = on_gpu(c0);
   Tensor ga_base = on_gpu(a_base), gb_base = on_gpu(b_base);
-  cpu().gemm(a, b, cc, alpha, beta);
-  gpu().gemm(gpu_view(ga_base, a), gpu_view(gb_base, b), cg, alpha, beta);
+  cpu().gemm(a, b, cc, alpha, beta, prec);
+  gpu().gemm(gpu_view(ga_base, a), gpu_view(gb_base, b), cg, alpha, beta, prec);
   check_close(cg, cc, tol, what);
 }
 
@@ -58,6 +61,25 @@ TEST_SUITE("cuda_gemm") {
       Tensor kt = Tensor::make_view(qkv, {2, 3, 16, 7}, {7 * 3 * 16, 16, 1, 3 * 16}, 0);
       check_gemm(qkv, q, qkv, kt, {2, 3, 7, 7}, 0.25, 0.0, "strided heads (per-batch path)");
     }
+  }
+
+  TEST_CASE("tf32 and bf16 inputs (f32 accumulation) match the CPU's exact emulation, every transpose") {
+    for (MatmulPrecision prec : {MatmulPrecision::tf32, MatmulPrecision::bf16})
+      for (int64_t M : {1, 7, 130})
+        for (int64_t K : {7, 1024})
+          for (int64_t N : {1, 130}) {
+            CAPTURE(M);
+            CAPTURE(K);
+            CAPTURE(N);
+            Tensor a = randn({M, K}, 11), b = randn({K, N}, 12), at = randn({K, M}, 13), bt = randn({N, K}, 14);
+            Tensor a_t = Tensor::make_view(at, {M, K}, {1, M}, 0), b_t = Tensor::make_view(bt, {K, N}, {1, K}, 0);
+            check_gemm(a, a, b, b, {M, N}, 1.0, 0.0, "NN", prec);
+            check_gemm(at, a_t, b, b, {M, N}, 1.0, 0.0, "TN", prec);
+            check_gemm(at, a_t, bt, b_t, {M, N}, 0.5, 1.0, "TT, beta 1", prec);
+          }
+    Tensor a = randn({2, 3, 7, 130}, 15), w = randn({130, 9}, 16);
+    check_gemm(a, a, w, Tensor::make_view(w, {2, 3, 130, 9}, {0, 0, 9, 1}, 0), {2, 3, 7, 9}, 1.0, 0.0,
+               "bf16, broadcast weight", MatmulPrecision::bf16);
   }
 
   TEST_CASE("empty contraction scales C by beta") {

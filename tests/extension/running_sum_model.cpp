@@ -54,10 +54,11 @@ class RunningSumModel : public weft::Model {
                                                                    weft::LinearOptions{true, false, weft::ParamRole::output}));
   }
 
-  Tensor loss(const weft::Batch& b) override {
+  // The batch is on the model's device already (Model::loss moved it).
+  Tensor compute_loss(const weft::Batch& b) override {
     const Tensor& x = b.at("inputs");
     const int64_t B = x.size(0), T = x.size(1);
-    Tensor h = weft::add(in_->forward(x), pos_->forward(Tensor::arange(T, weft::DType::i64)));
+    Tensor h = weft::add(in_->forward(x), pos_->forward(Tensor::arange(T, weft::DType::i64, x.device())));
     h = weft::apply_norm(*ln_, stack_->forward(h, step(), activation_probe()));
     Tensor err = weft::sub(weft::reshape(head_->forward(h), {B, T}), b.at("targets"));
     return weft::mean(weft::mul(err, err));

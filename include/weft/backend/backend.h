@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "weft/backend/functors.h"
 #include "weft/core/allocator.h"
@@ -32,6 +33,26 @@ struct AttentionParams {
   double dropout = 0.0;
   PhiloxState dropout_state;
 };
+
+// The precision of an f32 GEMM's inputs (`train.precision`); accumulation and the
+// output stay f32 in every mode, and f64 GEMMs ignore it. tf32 keeps 10 explicit
+// mantissa bits, bf16 keeps 7 (both round to nearest even); bf16 × bf16 products are
+// exact in f32, so bf16 differs from f32 only by the rounding of the inputs.
+enum class MatmulPrecision : uint8_t { f32, tf32, bf16 };
+
+// What an index tensor must hold (Backend::check_indices): every value in [0, n), or
+// equal to `ignore` when has_ignore (cross-entropy's ignore_index). `op` and `what`
+// must be string literals: a device keeps the pointers until it reports.
+struct IndexBounds {
+  const char* op = "";
+  const char* what = "";  // what is indexed: "a vocabulary", "the selected dim", ...
+  int64_t n = 0;
+  bool has_ignore = false;
+  int64_t ignore = 0;
+};
+
+// The IndexError message for `value` at `position` breaking `b` (one wording on every device).
+std::string index_error_message(const IndexBounds& b, int64_t position, int64_t value);
 
 struct AdamWStep {
   double lr = 0, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0;
@@ -72,7 +93,10 @@ class Backend {
   // out[b] = alpha · a[b] @ b[b] + beta · out[b] over leading batch dims.
   // a: [..., M, K], b: [..., K, N], out: [..., M, N] contiguous; a and b may be any view
   // whose last two dims have unit stride on one side (transposes read without copies).
-  virtual void gemm(const Tensor& a, const Tensor& b, Tensor& out, double alpha, double beta) = 0;
+  // `precision` rounds f32 inputs (CPU: exactly, before the f32 GEMM; CUDA: cuBLAS's
+  // tensor-core compute types); f64 ignores it.
+  virtual void gemm(const Tensor& a, const Tensor& b, Tensor& out, double alpha, double beta,
+                    MatmulPrecision precision) = 0;
 
   // ---- fused (contiguous) ----
   // Along the last dim: y = softmax(x) or log_softmax(x).
@@ -98,6 +122,16 @@ class Backend {
   virtual void rms_norm_backward(const Tensor& x, const Tensor& weight, const Tensor& rstd, double eps,
                                  bool eps_outside_root, const Tensor& gy,
                                  Tensor& gx, Tensor& gweight) = 0;
+
+  // ---- index bounds ----
+  // Checks idx (i64, contiguous) against `b`. The cpu throws IndexError now. A device
+  // checks where the indices live, without a host round trip: it records the first
+  // violation, its index kernels leave out-of-range entries alone (gathers read 0,
+  // accumulations skip them, cross-entropy rows count as ignored), and the same
+  // IndexError is thrown by the next copy from the device to the host. Every host
+  // read (a step's losses, the gradient norm, a checkpoint) is such a copy, so a bad
+  // index surfaces within its step.
+  virtual void check_indices(const Tensor& idx, const IndexBounds& b) = 0;
 
   // ---- indexing (contiguous) ----
   // out = x.index_select(dim, idx); idx i64 [n], bounds already checked.
@@ -148,8 +182,9 @@ class Backend {
   //   p −= lr · ( (m / bc1) / (sqrt(v / bc2) + eps) + wd · p )
   // with bias corrections bc1 = 1 − β1^t, bc2 = 1 − β2^t computed by the caller.
   virtual void adamw_update(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, const AdamWStep& s) = 0;
-  // Σ g² over the tensor, accumulated in f64 in a fixed order.
-  virtual double sum_of_squares(const Tensor& x) = 0;
+  // acc += Σ x² over the tensor, summed in f64 in a fixed order; acc is an f64 scalar
+  // on x's device, so a global norm over many tensors is read by the host once.
+  virtual void sum_of_squares(const Tensor& x, Tensor& acc) = 0;
 };
 
 }  // namespace weft

@@ -23,6 +23,8 @@ struct Batch {
   bool has(const std::string& name) const { return tensors.count(name) > 0; }
   // ValueError naming the missing tensor and the ones the batch has.
   const Tensor& at(const std::string& name) const;
+  // The same batch with every tensor on `device` (tensors already there are shared).
+  Batch to(Device device) const;
 };
 
 // A language-modelling batch: ids [B, T] and next-token targets [B, T] (i64);

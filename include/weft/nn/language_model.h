@@ -15,7 +15,7 @@ class LanguageModel : public Model {
   virtual Tensor forward(const Tensor& ids) = 0;
   // Mean next-token cross-entropy of forward(x) against targets y ([B, T]).
   virtual Tensor loss(const Tensor& x, const Tensor& y) = 0;
-  Tensor loss(const Batch& b) override { return loss(b.at("ids"), b.at("targets")); }
+  using Model::loss;
   virtual int64_t vocab_size() const = 0;
   // Training FLOPs per token (forward + backward).
   double flops_per_unit() const override { return flops_per_token(); }
@@ -32,6 +32,9 @@ class LanguageModel : public Model {
   // with a ConfigError; a model type that has one overrides both.
   virtual bool has_strided_inference() const { return false; }
   virtual Tensor strided_forward(const Tensor& ids);
+
+ protected:
+  Tensor compute_loss(const Batch& b) override { return loss(b.at("ids"), b.at("targets")); }
 };
 
 // The language model a validated recipe describes, for data with a vocabulary

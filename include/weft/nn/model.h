@@ -38,8 +38,10 @@ struct StackSummary {
 
 class Model : public Module {
  public:
-  // The scalar training loss of a batch (a mean over its units).
-  virtual Tensor loss(const Batch& batch) = 0;
+  // The scalar training loss of a batch (a mean over its units). The batch may be on
+  // any device: it is moved to the model's first, so compute_loss always sees its
+  // tensors where the parameters are.
+  Tensor loss(const Batch& batch) { return compute_loss(batch.to(device())); }
   // Positions of context one sample holds (tokens, timesteps): what the
   // dataset's sampler cuts windows to.
   virtual int64_t context_length() const = 0;
@@ -71,6 +73,9 @@ class Model : public Module {
   virtual void set_kept_blocks(const std::vector<int64_t>& keep);
 
  protected:
+  // loss() of a batch already on the model's device: what a model type implements.
+  virtual Tensor compute_loss(const Batch& batch) = 0;
+
   ActivationProbe* probe_ = nullptr;
   int64_t step_ = 0;
 };

@@ -31,6 +31,14 @@ class Module {
   // Looks a parameter up by dotted name; throws ValueError naming it when absent.
   Parameter& parameter(const std::string& dotted_name);
 
+  // Moves every parameter (and its gradient) of the tree to `device`, in place: the
+  // Parameter slots and any Tensor handle of them stay valid and see the moved data.
+  // Models are built on the cpu (so initial weights are identical on every device)
+  // and then moved; ops refuse tensors of two devices.
+  void to(Device device);
+  // The device of the parameters (cpu for a module without any).
+  Device device() const;
+
   void train(bool on = true);
   void eval() { train(false); }
   bool is_training() const { return training_; }

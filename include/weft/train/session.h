@@ -21,7 +21,8 @@ struct Session {
   Recipe recipe;
   std::shared_ptr<Dataset> data;  // null when built from a checkpoint
   nlohmann::json data_description;
-  std::shared_ptr<Model> model;
+  std::shared_ptr<Model> model;  // on `device` (the recipe's)
+  Device device;
   std::unique_ptr<Optimizer> optimizer;  // only when built for training
   ScheduleOptions schedule;
   double base_lr = 0;
@@ -30,7 +31,9 @@ struct Session {
 
 // Loads the data (DataError → exit 3), builds the model (and, with
 // `for_training`, the optimizer) from a validated recipe, and checks that the
-// data can feed it. Applies train.threads.
+// data can feed it. Applies train.threads and train.precision; the model is built
+// on the cpu and moved to the recipe's device (ConfigError when it is cuda and no
+// GPU is visible).
 Session build_session(Recipe recipe, bool for_training);
 
 // A session for a checkpoint: the model from the run's recipe.yaml and the data

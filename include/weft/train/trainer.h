@@ -45,9 +45,11 @@ class Trainer {
   static Trainer start(Session s, const std::filesystem::path& run_dir);
   // A trainer tied to no run folder (`weft bench`): step() only.
   static Trainer detached(Session s);
-  // Continues RUN_DIR from its LATEST checkpoint (or `from`).
+  // Continues RUN_DIR from its LATEST checkpoint (or `from`). `device` (when not
+  // empty) replaces the recipe's for this process only: checkpoints hold host
+  // tensors, so a run moves between cpu and cuda at any checkpoint.
   static Trainer resume(const std::filesystem::path& run_dir, const std::string& from = "",
-                        std::optional<int64_t> total_steps = std::nullopt);
+                        std::optional<int64_t> total_steps = std::nullopt, const std::string& device = "");
 
   // Runs until the recipe's last step (or `until`, saving a checkpoint there).
   // Returns the exit code: 0, or 130 when interrupted by SIGINT/SIGTERM (after a

@@ -54,7 +54,8 @@ class CpuBackend final : public Backend {
   void reduce(ReduceOp op, const Tensor& x, Tensor& out) override;
   void cumsum(const Tensor& x, int dim, Tensor& out) override;
 
-  void gemm(const Tensor& a, const Tensor& b, Tensor& out, double alpha, double beta) override;
+  void gemm(const Tensor& a, const Tensor& b, Tensor& out, double alpha, double beta,
+            MatmulPrecision precision) override;
 
   void softmax(const Tensor& x, Tensor& y, bool log) override;
   void softmax_backward(const Tensor& y, const Tensor& gy, Tensor& gx, bool log) override;
@@ -71,6 +72,7 @@ class CpuBackend final : public Backend {
   void rms_norm_backward(const Tensor& x, const Tensor& weight, const Tensor& rstd, double eps, bool eps_outside_root,
                          const Tensor& gy, Tensor& gx, Tensor& gweight) override;
 
+  void check_indices(const Tensor& idx, const IndexBounds& b) override;
   void index_select(const Tensor& x, int dim, const Tensor& idx, Tensor& out) override;
   void index_add(Tensor& out, int dim, const Tensor& idx, const Tensor& src) override;
   void gather(const Tensor& x, int dim, const Tensor& idx, Tensor& out) override;
@@ -96,7 +98,7 @@ class CpuBackend final : public Backend {
                          Tensor& gv) override;
 
   void adamw_update(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, const AdamWStep& s) override;
-  double sum_of_squares(const Tensor& x) override;
+  void sum_of_squares(const Tensor& x, Tensor& acc) override;
 };
 
 // Contiguity precondition of the fused kernels (a bug in ops/ if it fires).

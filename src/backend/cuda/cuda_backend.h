@@ -108,7 +108,8 @@ class CudaBackend final : public Backend {
   void reduce(ReduceOp op, const Tensor& x, Tensor& out) override;
   void cumsum(const Tensor& x, int dim, Tensor& out) override;
 
-  void gemm(const Tensor& a, const Tensor& b, Tensor& out, double alpha, double beta) override;
+  void gemm(const Tensor& a, const Tensor& b, Tensor& out, double alpha, double beta,
+            MatmulPrecision precision) override;
 
   void softmax(const Tensor& x, Tensor& y, bool log) override;
   void softmax_backward(const Tensor& y, const Tensor& gy, Tensor& gx, bool log) override;
@@ -125,6 +126,7 @@ class CudaBackend final : public Backend {
   void rms_norm_backward(const Tensor& x, const Tensor& weight, const Tensor& rstd, double eps, bool eps_outside_root,
                          const Tensor& gy, Tensor& gx, Tensor& gweight) override;
 
+  void check_indices(const Tensor& idx, const IndexBounds& b) override;
   void index_select(const Tensor& x, int dim, const Tensor& idx, Tensor& out) override;
   void index_add(Tensor& out, int dim, const Tensor& idx, const Tensor& src) override;
   void gather(const Tensor& x, int dim, const Tensor& idx, Tensor& out) override;
@@ -150,11 +152,19 @@ class CudaBackend final : public Backend {
                          Tensor& gv) override;
 
   void adamw_update(Tensor& param, const Tensor& grad, Tensor& m, Tensor& v, const AdamWStep& s) override;
-  double sum_of_squares(const Tensor& x) override;
+  void sum_of_squares(const Tensor& x, Tensor& acc) override;
+
+  // Throws the IndexError of the first index violation recorded since the last call
+  // (check_indices), and forgets the checks; called after every device→host copy.
+  void raise_index_error();
 
  private:
   int index_;
   CachingDeviceAllocator alloc_;
+  // check_indices' record on the device: {min over violations of slot·2⁴⁰ + position,
+  // that position's value}, all bits set when clean; the checks (slots) since the last report.
+  Tensor index_error_;
+  std::vector<IndexBounds> index_checks_;
   cudaStream_t stream_ = nullptr;
   cublasHandle_t blas_ = nullptr;
   std::mutex fft_mu_;

@@ -3,8 +3,11 @@
 // transpose flag and leading dimension its view already has: a transposed view
 // (a backward's Aᵀ·G) is read in place, as on the CPU. Batches whose leading dims
 // collapse to one stride per operand (contiguous, broadcast with stride 0, or any
-// uniform view) go through one strided-batched call. f32 computes in f32 (no TF32),
-// f64 in f64, bf16 inputs/outputs accumulate in f32.
+// uniform view) go through one strided-batched call. f32 computes in f32 (no TF32)
+// unless the precision says otherwise: tf32 and bf16 are cuBLAS's tensor-core compute
+// types CUBLAS_COMPUTE_32F_FAST_TF32 / _FAST_16BF, which round the f32 inputs on the
+// fly and accumulate in f32 (no bf16 copy of the operands is stored); f64 computes in
+// f64; bf16 tensors accumulate in f32.
 #include <algorithm>
 #include <optional>
 
@@ -55,9 +58,21 @@ cudaDataType_t blas_type(DType t) {
   throw DTypeError(detail::concat("matmul: dtype ", dtype_name(t), " is not supported on cuda"));
 }
 
+cublasComputeType_t compute_type(DType t, MatmulPrecision p) {
+  if (t == DType::f64) return CUBLAS_COMPUTE_64F;
+  if (t != DType::f32) return CUBLAS_COMPUTE_32F;
+  switch (p) {
+    case MatmulPrecision::tf32: return CUBLAS_COMPUTE_32F_FAST_TF32;
+    case MatmulPrecision::bf16: return CUBLAS_COMPUTE_32F_FAST_16BF;
+    case MatmulPrecision::f32: break;
+  }
+  return CUBLAS_COMPUTE_32F;
+}
+
 }  // namespace
 
-void CudaBackend::gemm(const Tensor& a_in, const Tensor& b_in, Tensor& out, double alpha, double beta) {
+void CudaBackend::gemm(const Tensor& a_in, const Tensor& b_in, Tensor& out, double alpha, double beta,
+                       MatmulPrecision precision) {
   require_contiguous(out, "gemm", "out");
   const int64_t nd = out.dim();
   const int64_t M = out.shape()[nd - 2], N = out.shape()[nd - 1], K = a_in.shape()[nd - 1];
@@ -91,7 +106,7 @@ void CudaBackend::gemm(const Tensor& a_in, const Tensor& b_in, Tensor& out, doub
     return;
   }
   const bool f64 = out.dtype() == DType::f64;
-  const cublasComputeType_t ct = f64 ? CUBLAS_COMPUTE_64F : CUBLAS_COMPUTE_32F;
+  const cublasComputeType_t ct = compute_type(out.dtype(), precision);
   // alpha/beta in the compute type's precision.
   const double ad = alpha, bd = beta;
   const float af = static_cast<float>(alpha), bf = static_cast<float>(beta);

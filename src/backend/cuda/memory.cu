@@ -123,6 +123,7 @@ void CudaBackend::copy(const Tensor& src, Tensor& dst) {
     cuda_check(cudaMemcpyAsync(dst.raw_data(), src.raw_data(), dst.nbytes(), cudaMemcpyDeviceToHost, s),
                "copy device→host");
     cuda_check(cudaStreamSynchronize(s), "copy device→host (synchronize)");
+    raise_index_error();  // a bad index found on the device surfaces at the host's next read
     return;
   }
   // Between two CUDA devices: through the host (rare; keeps one code path per direction).

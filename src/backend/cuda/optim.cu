@@ -39,7 +39,7 @@ __global__ void ssq_partial_kernel(const T* x, int64_t n, double* part) {
 __global__ void ssq_final_kernel(const double* part, double* out) {
   __shared__ double scratch[32];
   double v = block_sum(part[threadIdx.x], scratch);
-  if (threadIdx.x == 0) out[0] = v;
+  if (threadIdx.x == 0) out[0] += v;  // the accumulator: one host read per global norm
 }
 
 }  // namespace
@@ -62,24 +62,22 @@ void CudaBackend::adamw_update(Tensor& param, const Tensor& grad, Tensor& m, Ten
   });
 }
 
-double CudaBackend::sum_of_squares(const Tensor& x) {
+void CudaBackend::sum_of_squares(const Tensor& x, Tensor& acc) {
   require_contiguous(x, "sum_of_squares", "x");
+  WEFT_CHECK(acc.dtype() == DType::f64 && acc.numel() == 1 && acc.device() == device(), DTypeError,
+             "sum_of_squares: the accumulator must be an f64 scalar on ", device().str(), ", got ", acc.describe());
   cudaStream_t st = stream();
-  return dispatch_floating(x.dtype(), "sum_of_squares", [&](auto tag) -> double {
+  dispatch_floating(x.dtype(), "sum_of_squares", [&](auto tag) {
     using T = decltype(tag);
     const int64_t n = x.numel();
-    if (n == 0) return 0.0;
-    Tensor part = Tensor::empty({kSsqBlocks + 1}, DType::f64, device());
+    if (n == 0) return;
+    Tensor part = Tensor::empty({kSsqBlocks}, DType::f64, device());
     double* pp = dptr<double>(part);
     ssq_partial_kernel<T><<<kSsqBlocks, kThreads, 0, st>>>(dptr<T>(x), n, pp);
     launch_check("sum_of_squares");
     static_assert(kSsqBlocks % 32 == 0 && kSsqBlocks <= 1024);
-    ssq_final_kernel<<<1, kSsqBlocks, 0, st>>>(pp, pp + kSsqBlocks);
+    ssq_final_kernel<<<1, kSsqBlocks, 0, st>>>(pp, dptr<double>(acc));
     launch_check("sum_of_squares");
-    double r = 0;
-    cuda_check(cudaMemcpyAsync(&r, pp + kSsqBlocks, sizeof(double), cudaMemcpyDeviceToHost, st), "sum_of_squares");
-    cuda_check(cudaStreamSynchronize(st), "sum_of_squares (synchronize)");
-    return r;
   });
 }
 

@@ -64,7 +64,8 @@ __global__ void cross_entropy_kernel(const T* x, const int64_t* tg, T* loss, T* 
   const T l = m + ::log(s);
   lse[r] = l;
   const int64_t t = tg[r];
-  loss[r] = t == ignore ? T(0) : (T(1) - eps) * (l - xr[t]) + eps * (l - sx / static_cast<T>(V));
+  // Out-of-range targets count as ignored here; check_indices reports them.
+  loss[r] = (t == ignore || t < 0 || t >= V) ? T(0) : (T(1) - eps) * (l - xr[t]) + eps * (l - sx / static_cast<T>(V));
 }
 
 template <typename T>
@@ -73,7 +74,7 @@ __global__ void cross_entropy_backward_kernel(const T* x, const int64_t* tg, con
   const int64_t r = blockIdx.x;
   const int64_t t = tg[r];
   T* gr = g + r * V;
-  if (t == ignore) {
+  if (t == ignore || t < 0 || t >= V) {
     for (int64_t j = threadIdx.x; j < V; j += blockDim.x) gr[j] = T(0);
     return;
   }

@@ -33,7 +33,7 @@ Tensor SoftmaxAttention::attend_cached(const Tensor& qkv) {
     std::vector<double> m(static_cast<size_t>(n * L), 0.0);
     for (int64_t i = 0; i < n; ++i)
       for (int64_t j = past + i + 1; j < L; ++j) m[static_cast<size_t>(i * L + j)] = -std::numeric_limits<double>::infinity();
-    scores = add(scores, Tensor::from_vector(m, {n, L}).to(scores.dtype()));
+    scores = add(scores, Tensor::from_vector(m, {n, L}, scores.device()).to(scores.dtype()));
   }
   Tensor out = matmul(softmax(scores, -1), kv_cache_->values());  // [B, H, n, D]
   return reshape(contiguous(permute(out, {0, 2, 1, 3})), {B, n, d});

@@ -38,7 +38,7 @@ Tensor rotate_rows(const Tensor& x, const std::vector<int64_t>& shift, int sign)
   for (int64_t b = 0; b < B; ++b)
     for (int64_t j = 0; j < T; ++j) idx[size_t(b * T + j)] = b * T + (((j + sign * shift[size_t(b)]) % T) + T) % T;
   Tensor flat = reshape(x, {B * T, d});
-  return reshape(index_select(flat, 0, Tensor::from_vector(idx, {B * T})), {B, T, d});
+  return reshape(index_select(flat, 0, Tensor::from_vector(idx, {B * T}, x.device())), {B, T, d});
 }
 
 }  // namespace
@@ -88,12 +88,13 @@ Tensor DecisionTransformer::embed(const Batch& b) {
              "decision_transformer: states must be [B, K <= ", cfg_.context_K, ", ", spec_.state_dim, "], got ",
              st.describe());
   const DType dt = ret_->weight().tensor.dtype();
+  const Device dev = device();
   std::vector<int64_t> ts = b.at("timesteps").to_vector<int64_t>();
   for (auto& t : ts) t = std::clamp<int64_t>(t, 0, cfg_.max_ep_len - 1);  // longer episodes reuse the last row
-  const Tensor omega = time_->forward(Tensor::from_vector(ts, {B, K}));
+  const Tensor omega = time_->forward(Tensor::from_vector(ts, {B, K}, dev));
   Tensor rtg = b.at("returns_to_go").to(dt);
-  if (edt_.enabled) rtg = Tensor::from_vector(return_bins(rtg.to_vector<double>()), rtg.shape()).to(dt);
-  if (!cfg_.condition_on_return) rtg = Tensor::zeros(rtg.shape(), dt);
+  if (edt_.enabled) rtg = Tensor::from_vector(return_bins(rtg.to_vector<double>()), rtg.shape(), dev).to(dt);
+  if (!cfg_.condition_on_return) rtg = Tensor::zeros(rtg.shape(), dt, dev);
   const Tensor tok_r = add(ret_->forward(rtg), omega);
   const Tensor tok_s = add(state_->forward(st.to(dt)), omega);
   Tensor tok_a;
@@ -101,7 +102,7 @@ Tensor DecisionTransformer::embed(const Batch& b) {
     std::vector<double> av = b.at("actions").to_vector<double>();
     std::vector<int64_t> ids(av.size());
     for (size_t i = 0; i < av.size(); ++i) ids[i] = std::clamp<int64_t>(int64_t(av[i]), 0, spec_.n_actions - 1);
-    tok_a = add(act_emb_->forward(Tensor::from_vector(ids, {B, K})), omega);
+    tok_a = add(act_emb_->forward(Tensor::from_vector(ids, {B, K}, dev)), omega);
   } else {
     tok_a = add(act_lin_->forward(b.at("actions").to(dt)), omega);
   }
@@ -136,9 +137,10 @@ Tensor DecisionTransformer::action_head(const Tensor& h) {
   return !spec_.discrete && cfg_.action_tanh ? tanh(out) : out;
 }
 
-Tensor DecisionTransformer::predict_actions(const Batch& b) { return action_head(hidden(b)); }
+// Rollouts build their windows on the host: the batch moves to the model's device here.
+Tensor DecisionTransformer::predict_actions(const Batch& b) { return action_head(hidden(b.to(device()))); }
 
-Tensor DecisionTransformer::loss(const Batch& b) {
+Tensor DecisionTransformer::compute_loss(const Batch& b) {
   if (!edt_.enabled) return action_loss(b, predict_actions(b));
   const Tensor h = hidden(b);
   const Tensor pred = action_head(h);
@@ -155,7 +157,7 @@ Tensor DecisionTransformer::action_loss(const Batch& b, const Tensor& pred) {
     std::vector<double> av = b.at("actions").to_vector<double>(), m = mask.to_vector<double>();
     std::vector<int64_t> y(size_t(B * K));
     for (size_t i = 0; i < y.size(); ++i) y[i] = m[i] != 0 ? int64_t(av[i]) : -100;  // padded steps are ignored
-    return softmax_cross_entropy(pred, Tensor::from_vector(y, {B, K}));
+    return softmax_cross_entropy(pred, Tensor::from_vector(y, {B, K}, pred.device()));
   }
   const DType dt = pred.dtype();
   Tensor err = sub(pred, b.at("actions").to(dt));

@@ -47,7 +47,7 @@ std::vector<double> DecisionTransformer::return_bins(const std::vector<double>& 
 
 Tensor DecisionTransformer::estimate_returns(const Batch& b) {
   WEFT_CHECK(edt_.enabled, ConfigError, "decision_transformer: estimate_returns needs model.elastic.enabled");
-  const Tensor h = hidden(b);
+  const Tensor h = hidden(b.to(device()));  // the history-length search builds windows on the host
   const int64_t B = h.size(0), K = h.size(1) / 3, d = h.size(2);
   const Tensor hs = reshape(narrow(reshape(h, {B, K, 3, d}), 2, 0, 1), {B, K, d});  // the state tokens
   return reshape(head(*rmax_head_, hs, *param_), {B, K});
@@ -68,7 +68,7 @@ DecisionTransformer::ElasticTerms DecisionTransformer::elastic_terms(const Batch
   // piecewise constant, so its gradient is zero almost everywhere).
   const Tensor rtg = reshape(b.at("returns_to_go").to(dt), {B, K});
   const Tensor u = sub(rtg, reshape(head(*rmax_head_, hs, *param_), {B, K}));
-  const Tensor below = lt(u, Tensor::zeros(u.shape(), dt));
+  const Tensor below = lt(u, Tensor::zeros(u.shape(), dt, u.device()));
   const Tensor w = add(mul(below, 1.0 - 2.0 * edt_.tau), edt_.tau);
   t.expectile = div(sum(mul(mul(w, mul(u, u)), mask)), std::max(1.0, real));
   // Return-bin classifier: the bin of R̂_t, padded steps ignored.
@@ -76,7 +76,7 @@ DecisionTransformer::ElasticTerms DecisionTransformer::elastic_terms(const Batch
   std::vector<int64_t> y(rv.size());
   for (size_t i = 0; i < y.size(); ++i)
     y[i] = m[i] != 0 ? std::llround((enc[i] + 1.0) * 0.5 * double(edt_.num_bins - 1)) : -100;
-  t.bins = softmax_cross_entropy(head(*bin_head_, hs, *param_), Tensor::from_vector(y, {B, K}));
+  t.bins = softmax_cross_entropy(head(*bin_head_, hs, *param_), Tensor::from_vector(y, {B, K}, h.device()));
   // Next state from [h_R, â] at step k against the (normalised) state of step k + 1.
   if (K > 1) {
     const Tensor pred = head(*next_state_head_, concat({hr, action_pred}, 2), *param_);

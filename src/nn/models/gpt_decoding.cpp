@@ -51,7 +51,7 @@ class GPTCachedDecoder : public SlidingWindowDecoder {
     const auto& w = window();
     const int64_t pos0 = static_cast<int64_t>(w.size()) - fresh;
     std::vector<int64_t> ids(w.end() - fresh, w.end());
-    return last_position_logits(model_.forward_positions(Tensor::from_vector(ids, {1, fresh}), pos0));
+    return last_position_logits(model_.forward_positions(Tensor::from_vector(ids, {1, fresh}, model_.device()), pos0));
   }
 
   GPT& model_;

@@ -96,7 +96,7 @@ Tensor Megabyte::global_input(const Tensor& ids, int64_t k0, int64_t n) {
       pad = patch_embed_->pad->tensor;
     } else {  // the pad byte at positions 0..P−1 of a patch before the sequence
       Tensor pad_ids = Tensor::full({P}, static_cast<double>(cfg_.pad_id), DType::i64, ids.device());
-      pad = reshape(add(patch_embed_->tok->forward(pad_ids), patch_embed_->pos->forward(Tensor::arange(P))), {W});
+      pad = reshape(add(patch_embed_->tok->forward(pad_ids), patch_embed_->pos->forward(Tensor::arange(P, DType::i64, ids.device()))), {W});
     }
     parts.push_back(expand(reshape(pad, {1, 1, W}), {B, 1, W}));
   }

@@ -65,7 +65,7 @@ class MegabyteCachedDecoder : public SlidingWindowDecoder {
     const auto& w = window();
     const int64_t P = m_.config().patch, n = static_cast<int64_t>(w.size());
     const int64_t k = n / P, p = n % P;
-    Tensor ids = Tensor::from_vector(w, {1, n});
+    Tensor ids = Tensor::from_vector(w, {1, n}, m_.device());
     if (patches_ <= k) {
       global_.attach(true);
       Tensor g = m_.global_output(m_.global_input(ids, patches_, k + 1 - patches_));
@@ -75,7 +75,7 @@ class MegabyteCachedDecoder : public SlidingWindowDecoder {
       local_.reset();
       local_len_ = 0;
     }
-    Tensor patch_bytes = p > 0 ? narrow(ids, 1, k * P, p) : Tensor::zeros({1, 1}, DType::i64);
+    Tensor patch_bytes = p > 0 ? narrow(ids, 1, k * P, p) : Tensor::zeros({1, 1}, DType::i64, m_.device());
     local_.attach(true);
     Tensor logits = m_.local_logits(gout_, patch_bytes, local_len_, p + 1 - local_len_);
     local_.attach(false);

@@ -66,7 +66,6 @@ class DecisionTransformer : public Model, public SequencePolicy {
   // Elastic DT's return input: the bin of each scaled RTG, mapped to [−1, 1].
   std::vector<double> return_bins(const std::vector<double>& rtg) const;
 
-  Tensor loss(const Batch& b) override;
   // Elastic DT's terms, each unweighted: expectile, return-bin CE, next-state MSE.
   struct ElasticTerms {
     Tensor expectile, bins, state;
@@ -82,6 +81,7 @@ class DecisionTransformer : public Model, public SequencePolicy {
 
  private:
   Tensor action_loss(const Batch& b, const Tensor& pred);
+  Tensor compute_loss(const Batch& b) override;
   Tensor action_head(const Tensor& h);
 
   DecisionTransformerConfig cfg_;

@@ -17,6 +17,14 @@ void split_dims(const Shape& s, int dim, int64_t& outer, int64_t& inner) {
 }
 }  // namespace
 
+void CpuBackend::check_indices(const Tensor& idx, const IndexBounds& b) {
+  require_contiguous(idx, "check_indices", "idx");
+  const int64_t* p = idx.data<int64_t>();
+  for (int64_t i = 0; i < idx.numel(); ++i)
+    if (!(p[i] >= 0 && p[i] < b.n) && !(b.has_ignore && p[i] == b.ignore))
+      throw IndexError(index_error_message(b, i, p[i]));
+}
+
 void CpuBackend::index_select(const Tensor& x, int dim, const Tensor& idx, Tensor& out) {
   require_contiguous(x, "index_select", "x");
   require_contiguous(idx, "index_select", "idx");

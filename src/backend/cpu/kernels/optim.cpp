@@ -39,9 +39,11 @@ void CpuBackend::adamw_update(Tensor& param, const Tensor& grad, Tensor& m, Tens
   });
 }
 
-double CpuBackend::sum_of_squares(const Tensor& x) {
+void CpuBackend::sum_of_squares(const Tensor& x, Tensor& acc) {
   require_contiguous(x, "sum_of_squares", "x");
-  return dispatch_floating(x.dtype(), "sum_of_squares", [&](auto tag) -> double {
+  WEFT_CHECK(acc.dtype() == DType::f64 && acc.numel() == 1, DTypeError,
+             "sum_of_squares: the accumulator must be an f64 scalar, got ", acc.describe());
+  acc.data<double>()[0] += dispatch_floating(x.dtype(), "sum_of_squares", [&](auto tag) -> double {
     using T = decltype(tag);
     const T* xi = x.data<T>();
     const int64_t n = x.numel();
@@ -51,9 +53,9 @@ double CpuBackend::sum_of_squares(const Tensor& x) {
     {
       int64_t b, e;
       thread_range(n, b, e);
-      double acc = 0;
-      for (int64_t i = b; i < e; ++i) acc += static_cast<double>(xi[i]) * static_cast<double>(xi[i]);
-      part[static_cast<size_t>(omp_get_thread_num())] = acc;
+      double sum = 0;
+      for (int64_t i = b; i < e; ++i) sum += static_cast<double>(xi[i]) * static_cast<double>(xi[i]);
+      part[static_cast<size_t>(omp_get_thread_num())] = sum;
     }
     double total = 0;
     for (double p : part) total += p;
