@@ -23,7 +23,7 @@ OUTDIR="${OUT:-gpu_check_out}"
 for arg in "$@"; do
   case "$arg" in
     --dry-run) DRY=1 ;;
-    -h|--help) sed -n 2,19p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,17p "$0"; exit 0 ;;
     *) OUTDIR="$arg" ;;
   esac
 done
@@ -145,7 +145,7 @@ device: cuda
 model: { type: gpt, d_model: 128, n_layers: 2, n_heads: 4, seq_len: 128, block: { type: pre_ln, dropout: 0.1 } }
 optim: { type: adamw, lr: 3.0e-3 }
 schedule: { type: cosine, warmup: 5 }
-data: { type: bytes, path: $CORPUS, val_fraction: 0.01 }
+data: { type: bytes, path: "$CORPUS", val_fraction: 0.01 }
 train: { steps: 30, batch: 8, log_every: 1, eval_every: 10, eval_batches: 2, ckpt_every: 10, keep: 0 }
 YAML
 fi
@@ -179,13 +179,17 @@ if [[ $DRY == 1 ]]; then
   record resume_exact DRY "would compare $RC/straight and $RC/split (cuda --until 10 + resume): bit for bit"
   record device_moves DRY "would compare $RC/moved (cuda → cpu for steps 11–20 → cuda) with the straight run: loss within 2%"
 else
-  if cmp -s "$RC/straight/checkpoints/step_00000030/model.safetensors" "$RC/split/checkpoints/step_00000030/model.safetensors" \
-     && out="$(compare_runs "$RC/straight" "$RC/split" 0 2>&1)"; then
+  out="$(compare_runs "$RC/straight" "$RC/split" 0 2>&1)"; rc=$?
+  out="$(printf '%s\n' "$out" | tail -n 1 | cut -c1-160)"
+  if [[ $rc == 0 ]] && cmp -s "$RC/straight/checkpoints/step_00000030/model.safetensors" \
+       "$RC/split/checkpoints/step_00000030/model.safetensors"; then
     record resume_exact PASS "cuda --until 10 + resume: $out; the step-30 weights are identical"
   else
-    record resume_exact FAIL "cuda --until 10 + resume differs from the straight run: ${out:-weights differ}"; FAILED=1
+    record resume_exact FAIL "cuda --until 10 + resume: $out (losses rc $rc; or the step-30 weights differ or are missing)"; FAILED=1
   fi
-  if out="$(compare_runs "$RC/straight" "$RC/moved" 0.02 2>&1)"; then
+  out="$(compare_runs "$RC/straight" "$RC/moved" 0.02 2>&1)"; rc=$?
+  out="$(printf '%s\n' "$out" | tail -n 1 | cut -c1-160)"
+  if [[ $rc == 0 ]]; then
     record device_moves PASS "cuda → cpu → cuda: $out"
   else
     record device_moves FAIL "cuda → cpu → cuda: $out"; FAILED=1

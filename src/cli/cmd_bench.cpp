@@ -96,8 +96,9 @@ Runner add_bench(CLI::App& app) {
     const double flops = model.flops_per_unit();
     const double achieved = tokens_per_step / med * flops / 1e9;
     const Device device = model.device();
-    const double peak = gemm_peak_gflops(device);
+    // The model's peak, read before the GEMM peak's own (large) operands are allocated.
     const double peak_alloc_mb = double(backend_for(device).allocator().stats().peak_bytes_in_use) / double(1 << 20);
+    const double peak = gemm_peak_gflops(device);
     struct rusage ru {};
     getrusage(RUSAGE_SELF, &ru);
     std::vector<double> rss;

@@ -58,7 +58,8 @@ Optimizer::StateTensors gather_state_tensors(Communicator& c, const Optimizer::S
     put<uint8_t>(blob, static_cast<uint8_t>(t.dtype()));
     put<uint64_t>(blob, t.shape().size());
     for (int64_t d : t.shape()) put<int64_t>(blob, d);
-    Tensor ct = t.is_contiguous() ? t : t.clone();
+    Tensor ct = t.to(Device::cpu());  // optimizer state may live on a device
+    if (!ct.is_contiguous()) ct = ct.clone();
     blob.append(static_cast<const char*>(ct.raw_data()), ct.nbytes());
   }
   // A gather to rank 0 as an all-to-all where only rank 0 receives.

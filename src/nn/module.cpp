@@ -18,25 +18,20 @@ Parameter& Module::register_parameter(const std::string& name, Tensor t, ParamRo
   return *params_.back().second;
 }
 
-namespace {
-
-// Rebinds t's storage to a copy on `device`; every handle sharing t's TensorImpl follows.
-void move_impl(const Tensor& t, Device device) {
-  if (!t.defined() || t.device() == device) return;
-  Tensor moved = t.to(device);  // contiguous
-  TensorImpl& i = t.impl();
-  i.storage = moved.storage();
-  i.strides = moved.strides();
-  i.offset = 0;
-  i.device = device;
-}
-
-}  // namespace
-
 void Module::to(Device device) {
-  for (auto& [name, p] : named_parameters()) {
-    move_impl(p->tensor, device);
-    move_impl(p->tensor.grad(), device);
+  // Every copy is made first and the tensors are rebound after, so a failure (out of
+  // device memory) leaves the module where it was. Rebinding t's TensorImpl moves
+  // every handle that shares it.
+  std::vector<std::pair<Tensor, Tensor>> moves;  // (tensor, its copy on `device`)
+  for (auto& [name, p] : named_parameters())
+    for (const Tensor& t : {p->tensor, p->tensor.grad()})
+      if (t.defined() && t.device() != device) moves.emplace_back(t, t.to(device));
+  for (auto& [t, moved] : moves) {
+    TensorImpl& i = t.impl();
+    i.storage = moved.storage();
+    i.strides = moved.strides();
+    i.offset = 0;
+    i.device = device;
   }
 }
 

@@ -4,6 +4,8 @@
 // Tolerance: f32 1e-5 relative to max |C| (no TF32), f64 1e-13.
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 #include "cuda_util.h"
 
 using namespace weft;
@@ -11,20 +13,39 @@ using namespace weft::cuda_test;
 
 namespace {
 
+// max |x − y| over all elements; NaN anywhere gives NaN (so a <= check fails).
+double test_max_abs_diff(const Tensor& x, const Tensor& y) {
+  const auto a = x.to_vector<double>(), b = y.to_vector<double>();
+  double m = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const double d = std::abs(a[i] - b[i]);
+    if (std::isnan(d)) return d;
+    if (d > m) m = d;
+  }
+  return m;
+}
+
 // C = alpha·A·B + beta·C0 on both backends; a and b are views of a_base / b_base.
 void check_gemm(const Tensor& a_base, const Tensor& a, const Tensor& b_base, const Tensor& b, const Shape& out_shape,
                 double alpha, double beta, const char* what, MatmulPrecision prec = MatmulPrecision::f32) {
   const DType dt = a.dtype();
-  // tf32/bf16: the CPU rounds the inputs to nearest even, then runs the f32 GEMM;
-  // cuBLAS's FAST_TF32/FAST_16BF convert on the fly and do not document their rounding,
-  // so a looser bound than the f32 accumulation-order difference.
-  const double tol = dt == DType::f64 ? 1e-13 : prec == MatmulPrecision::f32 ? 1e-5 : 1e-4;
+  const double tol = dt == DType::f64 ? 1e-13 : 1e-5;
   Tensor c0 = randn(out_shape, 7, dt);
   Tensor cc = c0.clone(), cg = on_gpu(c0);
   Tensor ga_base = on_gpu(a_base), gb_base = on_gpu(b_base);
   cpu().gemm(a, b, cc, alpha, beta, prec);
   gpu().gemm(gpu_view(ga_base, a), gpu_view(gb_base, b), cg, alpha, beta, prec);
-  check_close(cg, cc, tol, what);
+  if (prec == MatmulPrecision::f32 || dt != DType::f32) return check_close(cg, cc, tol, what);
+  // tf32/bf16: the CPU rounds the inputs to nearest even, then runs the f32 GEMM;
+  // cuBLAS's FAST_TF32/FAST_16BF convert on the fly and do not document their
+  // rounding. The GPU result must be far closer to that emulation than the plain f32
+  // product is (which also shows the inputs really were rounded).
+  Tensor cf = c0.clone();
+  cpu().gemm(a, b, cf, alpha, beta, MatmulPrecision::f32);
+  const double d_emul = test_max_abs_diff(cg, cc), d_f32 = test_max_abs_diff(cf, cc);
+  INFO(what << ": |cuda − rounded cpu| " << d_emul << ", |f32 − rounded cpu| " << d_f32);
+  CHECK(d_f32 > 0);
+  CHECK(d_emul <= 0.25 * d_f32 + 1e-6);
 }
 
 }  // namespace

@@ -127,7 +127,7 @@ class Backend {
   // Checks idx (i64, contiguous) against `b`. The cpu throws IndexError now. A device
   // checks where the indices live, without a host round trip: it records the first
   // violation, its index kernels leave out-of-range entries alone (gathers read 0,
-  // accumulations skip them, cross-entropy rows count as ignored), and the same
+  // accumulations skip them, cross-entropy rows get zero loss and gradient), and the same
   // IndexError is thrown by the next copy from the device to the host. Every host
   // read (a step's losses, the gradient norm, a checkpoint) is such a copy, so a bad
   // index surfaces within its step.

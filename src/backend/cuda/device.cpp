@@ -113,7 +113,7 @@ CudaBackend::CudaBackend(int index) : index_(index), alloc_(index) {
   cuda_check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
   cublas_check(cublasCreate(&blas_), "cublasCreate");
   cublas_check(cublasSetStream(blas_, stream_), "cublasSetStream");
-  // f32 GEMMs stay f32: no TF32 unless a caller opts in (not exposed yet).
+  // f32 GEMMs stay f32: TF32/bf16 only through gemm's MatmulPrecision (train.precision).
   cublas_check(cublasSetMathMode(blas_, CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
 }
 

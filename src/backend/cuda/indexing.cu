@@ -111,13 +111,14 @@ void CudaBackend::check_indices(const Tensor& idx, const IndexBounds& b) {
 
 void CudaBackend::raise_index_error() {
   if (index_checks_.empty()) return;
-  std::vector<IndexBounds> checks;
-  checks.swap(index_checks_);
   int64_t rec[2];
   cudaStream_t s = stream();
+  // The checks are forgotten only once the record is read (a failed read keeps both).
   cuda_check(cudaMemcpyAsync(rec, index_error_.raw_data(), sizeof rec, cudaMemcpyDeviceToHost, s),
              "index check (read)");
   cuda_check(cudaStreamSynchronize(s), "index check (synchronize)");
+  std::vector<IndexBounds> checks;
+  checks.swap(index_checks_);
   const auto key = static_cast<unsigned long long>(rec[0]);
   if (key == kNoIndexError) return;
   cuda_check(cudaMemsetAsync(index_error_.raw_data(), 0xff, 2 * sizeof(int64_t), s), "index check (reset)");

@@ -119,7 +119,7 @@ void CudaBackend::copy(const Tensor& src, Tensor& dst) {
       cpu_backend().copy(host, dst);
       return;
     }
-    if (dst.nbytes() == 0) return;
+    if (dst.nbytes() == 0) return raise_index_error();
     cuda_check(cudaMemcpyAsync(dst.raw_data(), src.raw_data(), dst.nbytes(), cudaMemcpyDeviceToHost, s),
                "copy device→host");
     cuda_check(cudaStreamSynchronize(s), "copy device→host (synchronize)");

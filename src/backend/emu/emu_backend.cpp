@@ -3,8 +3,9 @@
 // so results are bit-identical to the CPU's while the tensors themselves stay
 // behind the device boundary. copy() is the only place data crosses it, and counts.
 // Index bounds are checked as a GPU checks them: the first violation is held and
-// thrown by the next copy to the host, and until then the index kernels do not
-// run (their outputs are zeros), so a bad index never reads outside a tensor.
+// thrown by the next copy to the host. An index kernel whose own indices are out of
+// range does not run (its output is zeros), so a bad index never reads or writes
+// outside a tensor, even in a backward run after the error was reported.
 #include <atomic>
 #include <mutex>
 #include <optional>
@@ -36,6 +37,15 @@ AttentionParams h(const AttentionParams& p) {
   AttentionParams q = p;
   q.alibi_slopes = h(p.alibi_slopes);
   return q;
+}
+
+// Every index in [0, n) (or == ignore when has_ignore): the CPU kernels' precondition.
+bool in_bounds(const Tensor& idx, int64_t n, bool has_ignore = false, int64_t ignore = 0) {
+  const Tensor c = h(idx);
+  const int64_t* p = c.data<int64_t>();
+  for (int64_t i = 0; i < c.numel(); ++i)
+    if (!(p[i] >= 0 && p[i] < n) && !(has_ignore && p[i] == ignore)) return false;
+  return true;
 }
 
 void require_here(const Tensor& t, const char* kernel) {
@@ -121,7 +131,7 @@ class EmuBackend final : public Backend {
                      Tensor& loss, Tensor& lse) override {
     require_here(targets, "cross_entropy");
     Tensor l = h(loss), s = h(lse);
-    if (poisoned()) {
+    if (!in_bounds(targets, logits.shape().back(), true, ignore_index)) {
       cpu_.fill(l, 0.0);
       return cpu_.fill(s, 0.0);
     }
@@ -130,7 +140,7 @@ class EmuBackend final : public Backend {
   void cross_entropy_backward(const Tensor& logits, const Tensor& targets, const Tensor& lse, const Tensor& gloss,
                               int64_t ignore_index, double label_smoothing, Tensor& glogits) override {
     Tensor o = h(glogits);
-    if (poisoned()) return cpu_.fill(o, 0.0);
+    if (!in_bounds(targets, logits.shape().back(), true, ignore_index)) return cpu_.fill(o, 0.0);
     cpu_.cross_entropy_backward(h(logits), h(targets), h(lse), h(gloss), ignore_index, label_smoothing, o);
   }
   void layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps, Tensor& y, Tensor& mean,
@@ -166,22 +176,22 @@ class EmuBackend final : public Backend {
   void index_select(const Tensor& x, int dim, const Tensor& idx, Tensor& out) override {
     require_here(idx, "index_select");
     Tensor o = h(out);
-    if (poisoned()) return cpu_.fill(o, 0.0);
+    if (!in_bounds(idx, x.shape()[size_t(dim)])) return cpu_.fill(o, 0.0);
     cpu_.index_select(h(x), dim, h(idx), o);
   }
   void index_add(Tensor& out, int dim, const Tensor& idx, const Tensor& src) override {
     Tensor o = h(out);
-    if (poisoned()) return;
+    if (!in_bounds(idx, out.shape()[size_t(dim)])) return;
     cpu_.index_add(o, dim, h(idx), h(src));
   }
   void gather(const Tensor& x, int dim, const Tensor& idx, Tensor& out) override {
     Tensor o = h(out);
-    if (poisoned()) return cpu_.fill(o, 0.0);
+    if (!in_bounds(idx, x.shape()[size_t(dim)])) return cpu_.fill(o, 0.0);
     cpu_.gather(h(x), dim, h(idx), o);
   }
   void scatter_add(Tensor& out, int dim, const Tensor& idx, const Tensor& src) override {
     Tensor o = h(out);
-    if (poisoned()) return;
+    if (!in_bounds(idx, out.shape()[size_t(dim)])) return;
     cpu_.scatter_add(o, dim, h(idx), h(src));
   }
 
@@ -243,10 +253,6 @@ class EmuBackend final : public Backend {
   }
 
  private:
-  bool poisoned() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return pending_.has_value();
-  }
   void raise_pending() {
     std::optional<std::string> msg;
     {
@@ -265,8 +271,8 @@ class EmuBackend final : public Backend {
 }  // namespace
 
 Backend& emu_backend() {
-  static EmuBackend be;
-  return be;
+  static EmuBackend* be = new EmuBackend;  // never destroyed: tensors may be freed by static destructors
+  return *be;
 }
 
 EmuTransfers emu_transfers() {
