@@ -36,8 +36,16 @@ void Module::to(Device device) {
 }
 
 Device Module::device() const {
-  auto ps = named_parameters();
-  return ps.empty() ? Device::cpu() : ps.front().second->tensor.device();
+  // The first parameter depth-first, without building the named list (Model::loss
+  // asks once per micro-batch).
+  const auto first = [](const Module& m, const auto& self) -> const Parameter* {
+    if (!m.params_.empty()) return m.params_.front().second.get();
+    for (const auto& [name, child] : m.children_)
+      if (const Parameter* p = self(*child, self)) return p;
+    return nullptr;
+  };
+  const Parameter* p = first(*this, first);
+  return p ? p->tensor.device() : Device::cpu();
 }
 
 void Module::add_child(const std::string& name, std::shared_ptr<Module> m) {
